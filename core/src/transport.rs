@@ -1,0 +1,103 @@
+//! The HTTP transport and the clock: the only parts of the crate that differ by platform.
+
+use std::time::{Duration, SystemTime};
+
+use crate::error::Error;
+use crate::request::PreparedRequest;
+
+/// A response as the retry loop sees it.
+#[derive(Debug, Clone)]
+pub(crate) struct RawResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The current time.
+pub(crate) fn now() -> SystemTime {
+    SystemTime::now()
+}
+
+/// Waits for `d` on the tokio timer.
+pub(crate) async fn sleep(d: Duration) {
+    if !d.is_zero() {
+        tokio::time::sleep(d).await;
+    }
+}
+
+/// HTTP transport over reqwest (rustls, connection pooling, keep-alive).
+#[derive(Debug, Clone)]
+pub(crate) struct Transport {
+    http: reqwest::Client,
+}
+
+impl Transport {
+    pub fn new(connect_timeout: Duration) -> Result<Self, Error> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|e| Error::config(format!("cannot create the HTTP client: {e}")))?;
+        Ok(Transport { http })
+    }
+
+    pub async fn execute(
+        &self,
+        req: &PreparedRequest,
+        timeout: Duration,
+    ) -> Result<RawResponse, Error> {
+        let method = reqwest::Method::from_bytes(req.method.as_str().as_bytes())
+            .map_err(|_| Error::invalid("bad method"))?;
+        let mut builder = self.http.request(method, &req.url).timeout(timeout);
+        for (k, v) in &req.headers {
+            builder = builder.header(k.as_str(), v.as_str());
+        }
+        if let Some(body) = &req.body {
+            builder = builder.body(body.clone());
+        }
+        let resp = builder.send().await.map_err(map_reqwest_error)?;
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let body = resp.bytes().await.map_err(map_reqwest_error)?.to_vec();
+        Ok(RawResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+fn map_reqwest_error(e: reqwest::Error) -> Error {
+    // reqwest's Display includes the URL, never headers, so no credential can leak here.
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    if e.is_timeout() {
+        Error::Timeout { message }
+    } else {
+        Error::Connection { message }
+    }
+}
