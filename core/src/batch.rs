@@ -7,13 +7,16 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use crate::client::{decode_as, Client};
+use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::json::{field_str, shape_error};
 use crate::request::{Method, RequestOptions};
 use crate::retry::parse_retry_after;
 use crate::transport;
+
+const NOT_JSON: &str = "operation body cannot be represented as JSON (map keys must be strings)";
 
 /// Most operations one batch request may carry.
 pub const MAX_BATCH_OPERATIONS: usize = 1000;
@@ -48,7 +51,7 @@ impl std::str::FromStr for BatchMode {
             "strict" => Ok(BatchMode::Strict),
             "lenient" => Ok(BatchMode::Lenient),
             _ => Err(Error::invalid(format!(
-                "unknown batch mode {s:?}: expected strict or lenient"
+                "unknown batch mode '{s}': expected strict or lenient"
             ))),
         }
     }
@@ -111,6 +114,39 @@ pub struct BatchItemResult {
     pub error: Option<ItemError>,
 }
 
+impl BatchItemResult {
+    fn from_json(v: Value) -> Result<BatchItemResult> {
+        let Value::Object(mut m) = v else {
+            return Err(shape_error("batch result item is not an object"));
+        };
+        let error = match m.remove("error") {
+            Some(Value::Object(mut e)) => Some(ItemError {
+                code: match e.remove("code") {
+                    Some(Value::String(s)) => s,
+                    _ => String::new(),
+                },
+                message: match e.remove("message") {
+                    Some(Value::String(s)) => s,
+                    _ => String::new(),
+                },
+                details: e.remove("details").filter(|d| !d.is_null()),
+            }),
+            _ => None,
+        };
+        let index = m
+            .get("index")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| shape_error("batch result item without an index"))?;
+        Ok(BatchItemResult {
+            index: index as usize,
+            status: m.get("status").and_then(Value::as_u64).unwrap_or(0) as u16,
+            success: m.get("success").and_then(Value::as_bool).unwrap_or(false),
+            body: m.remove("body").filter(|b| !b.is_null()),
+            error,
+        })
+    }
+}
+
 /// Where a batch is: `pending`, `processing`, `completed` or `failed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -166,6 +202,65 @@ pub struct BatchResult {
 }
 
 impl BatchResult {
+    /// Reads a batch result from the API's JSON (hand-written: the browser build carries no
+    /// serde deserializers).
+    pub fn from_json(v: Value) -> Result<BatchResult> {
+        let Value::Object(mut m) = v else {
+            return Err(shape_error("batch answer is not an object"));
+        };
+        let id = match m.remove("id") {
+            Some(Value::String(s)) => s,
+            _ => return Err(shape_error("batch answer without an id")),
+        };
+        let status = match m.get("status").and_then(Value::as_str) {
+            Some("pending") => BatchStatus::Pending,
+            Some("processing") => BatchStatus::Processing,
+            Some("completed") => BatchStatus::Completed,
+            Some("failed") => BatchStatus::Failed,
+            _ => return Err(shape_error("batch answer with an unknown status")),
+        };
+        let mode = match m.get("mode").and_then(Value::as_str) {
+            Some("strict") => Some(BatchMode::Strict),
+            Some("lenient") => Some(BatchMode::Lenient),
+            _ => None,
+        };
+        let n = |m: &serde_json::Map<String, Value>, k: &str| {
+            m.get(k).and_then(Value::as_u64).unwrap_or(0)
+        };
+        let mut results = Vec::new();
+        if let Some(Value::Array(items)) = m.remove("results") {
+            results.reserve(items.len());
+            for item in items {
+                results.push(BatchItemResult::from_json(item)?);
+            }
+        }
+        let batch_ids = match m.remove("batch_ids") {
+            Some(Value::Array(a)) => a
+                .into_iter()
+                .filter_map(|v| match v {
+                    Value::String(s) => Some(s),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        Ok(BatchResult {
+            id,
+            status,
+            mode,
+            total: n(&m, "total") as usize,
+            processed: m
+                .get("processed")
+                .and_then(Value::as_u64)
+                .map(|p| p as usize),
+            successful: n(&m, "successful") as usize,
+            failed: n(&m, "failed") as usize,
+            results,
+            duration_ms: n(&m, "duration_ms"),
+            batch_ids,
+        })
+    }
+
     /// Whether every operation succeeded.
     pub fn all_succeeded(&self) -> bool {
         self.status == BatchStatus::Completed && self.failed == 0
@@ -192,7 +287,23 @@ pub struct BatchProgress {
     pub failed: usize,
 }
 
+/// `Send + Sync` on native targets; nothing on wasm32, where JavaScript callbacks live on
+/// the one thread there is.
+#[cfg(not(target_arch = "wasm32"))]
+pub trait MaybeSendSync: Send + Sync {}
+#[cfg(not(target_arch = "wasm32"))]
+impl<T: Send + Sync + ?Sized> MaybeSendSync for T {}
+/// `Send + Sync` on native targets; nothing on wasm32, where JavaScript callbacks live on
+/// the one thread there is.
+#[cfg(target_arch = "wasm32")]
+pub trait MaybeSendSync {}
+#[cfg(target_arch = "wasm32")]
+impl<T: ?Sized> MaybeSendSync for T {}
+
+#[cfg(not(target_arch = "wasm32"))]
 type ProgressFn = Arc<dyn Fn(BatchProgress) + Send + Sync>;
+#[cfg(target_arch = "wasm32")]
+type ProgressFn = Arc<dyn Fn(BatchProgress)>;
 
 /// Builds and runs a batch. See `client.batch()`.
 ///
@@ -283,9 +394,9 @@ impl Batch {
         match serde_json::to_value(body) {
             Ok(Value::Null) => self.push(method, path.into(), None),
             Ok(v) => self.push(method, path.into(), Some(v)),
-            Err(e) => {
+            Err(_) => {
                 if self.error.is_none() {
-                    self.error = Some(format!("operation body is not JSON: {e}"));
+                    self.error = Some(NOT_JSON.to_owned());
                 }
             }
         }
@@ -369,7 +480,7 @@ impl Batch {
     }
 
     /// Called after each chunk (and once for an unchunked batch) with the progress so far.
-    pub fn on_progress(mut self, f: impl Fn(BatchProgress) + Send + Sync + 'static) -> Self {
+    pub fn on_progress(mut self, f: impl Fn(BatchProgress) + MaybeSendSync + 'static) -> Self {
         self.progress = Some(Arc::new(f));
         self
     }
@@ -405,7 +516,7 @@ impl Batch {
             let p = op.path.as_str();
             if !p.starts_with('/') {
                 return Err(Error::invalid(format!(
-                    "operation {i}: path {p:?} must start with '/' (relative to /api/v1)"
+                    "operation {i}: path '{p}' must start with '/' (relative to /api/v1)"
                 )));
             }
             if p == "/batch" || p.starts_with("/batch/") || p.starts_with("/batch?") {
@@ -426,16 +537,27 @@ impl Batch {
 
     /// The JSON body of one batch request over `ops`.
     pub fn request_body(&self, ops: &[BatchOperation], is_async: bool) -> Value {
-        let mut body = serde_json::json!({
-            "operations": ops,
-            "mode": self.mode.as_str(),
-            "stop_on_error": self.stop_on_error,
-            "async": is_async,
-        });
+        let operations = ops
+            .iter()
+            .map(|op| {
+                let mut o = Map::new();
+                o.insert("method".into(), Value::from(op.method.as_str()));
+                o.insert("path".into(), Value::from(op.path.as_str()));
+                if let Some(b) = &op.body {
+                    o.insert("body".into(), b.clone());
+                }
+                Value::Object(o)
+            })
+            .collect();
+        let mut body = Map::new();
+        body.insert("operations".into(), Value::Array(operations));
+        body.insert("mode".into(), Value::from(self.mode.as_str()));
+        body.insert("stop_on_error".into(), Value::from(self.stop_on_error));
+        body.insert("async".into(), Value::from(is_async));
         if let Some(p) = self.max_parallel {
-            body["max_parallel"] = Value::from(p);
+            body.insert("max_parallel".into(), Value::from(p));
         }
-        body
+        Value::Object(body)
     }
 
     fn chunk_options(&self, chunk: Option<usize>) -> RequestOptions {
@@ -470,15 +592,17 @@ impl Batch {
         chunk: Option<usize>,
     ) -> Result<BatchResult> {
         let body = self.request_body(ops, false);
-        self.client
-            .request_as(
+        let resp = self
+            .client
+            .request(
                 Method::Post,
                 "/batch",
                 &[],
                 Some(&body),
                 &self.chunk_options(chunk),
             )
-            .await
+            .await?;
+        BatchResult::from_json(resp.body)
     }
 
     fn report(&self, p: BatchProgress) {
@@ -617,9 +741,9 @@ impl Batch {
             )));
         }
         let body = self.request_body(&self.operations, true);
-        let r: BatchResult = self
+        let resp = self
             .client
-            .request_as(
+            .request(
                 Method::Post,
                 "/batch",
                 &[],
@@ -627,9 +751,12 @@ impl Batch {
                 &self.chunk_options(None),
             )
             .await?;
+        let id = field_str(&resp.body, "id")
+            .ok_or_else(|| shape_error("batch answer without an id"))?
+            .to_owned();
         Ok(BatchHandle {
             client: self.client.clone(),
-            id: r.id,
+            id,
             poll: self.poll,
             progress: self.progress.clone(),
         })
@@ -687,7 +814,7 @@ impl BatchHandle {
         let hint = resp
             .header("retry-after")
             .and_then(|v| parse_retry_after(v, transport::now()));
-        Ok((decode_as(resp)?, hint))
+        Ok((BatchResult::from_json(resp.body)?, hint))
     }
 
     /// Polls until the batch is done, with a growing interval that honours `Retry-After`.
@@ -718,8 +845,9 @@ impl BatchHandle {
             if waited + delay > self.poll.timeout {
                 return Err(Error::Timeout {
                     message: format!(
-                        "batch {} still {:?} after {:?}",
-                        self.id, state.status, waited
+                        "batch {} still not done after {} s",
+                        self.id,
+                        waited.as_secs()
                     ),
                 });
             }

@@ -277,7 +277,7 @@ impl Client {
         match resource_info(name) {
             Some(info) => Ok(Query::new(self.clone(), info)),
             None => Err(Error::invalid(format!(
-                "unknown resource {name:?}: expected one of {}",
+                "unknown resource '{name}': expected one of {}",
                 RESOURCES
                     .iter()
                     .map(|r| r.path)
@@ -325,7 +325,7 @@ impl Client {
         options: &RequestOptions,
     ) -> Result<PreparedRequest> {
         if !path.starts_with('/') {
-            return Err(Error::invalid(format!("path {path:?} must start with '/'")));
+            return Err(Error::invalid(format!("path '{path}' must start with '/'")));
         }
         let inner = &self.inner;
         let query = encode_query(query);
@@ -345,7 +345,7 @@ impl Client {
             Some(b) => {
                 headers.push(("content-type".into(), "application/json".into()));
                 Some(
-                    serde_json::to_vec(b)
+                    crate::json::to_vec(b)
                         .map_err(|e| Error::invalid(format!("body is not JSON: {e}")))?,
                 )
             }
@@ -361,7 +361,7 @@ impl Client {
                     }
                     Some(k.clone())
                 }
-                None if method == Method::Post => Some(uuid::Uuid::new_v4().to_string()),
+                None if method == Method::Post => Some(transport::new_idempotency_key()),
                 None => None,
             };
             if let Some(k) = key {
@@ -428,19 +428,6 @@ impl Client {
         self.send(&req).await
     }
 
-    /// Like [`request`](Self::request), decoding the body into `T`.
-    pub(crate) async fn request_as<T: DeserializeOwned>(
-        &self,
-        method: Method,
-        path: &str,
-        query: &[(String, String)],
-        body: Option<&Value>,
-        options: &RequestOptions,
-    ) -> Result<T> {
-        let resp = self.request(method, path, query, body, options).await?;
-        decode_as(resp)
-    }
-
     async fn execute(&self, req: &PreparedRequest) -> Result<RawResponse> {
         let inner = &self.inner;
         let timeout = req.timeout.unwrap_or(inner.timeout);
@@ -488,7 +475,7 @@ fn decode_response(raw: RawResponse) -> Result<Response> {
     let body = if raw.body.iter().all(u8::is_ascii_whitespace) {
         Value::Null
     } else {
-        serde_json::from_slice(&raw.body).map_err(|e| Error::Decode {
+        crate::json::from_slice(&raw.body).map_err(|e| Error::Decode {
             status: raw.status,
             message: format!("response body is not JSON: {e}"),
             request_id: raw.header("x-request-id").map(str::to_owned),
@@ -501,12 +488,11 @@ fn decode_response(raw: RawResponse) -> Result<Response> {
     })
 }
 
-pub(crate) fn decode_as<T: DeserializeOwned>(resp: Response) -> Result<T> {
-    let request_id = resp.request_id().map(str::to_owned);
-    serde_json::from_value(resp.body).map_err(|e| Error::Decode {
-        status: resp.status,
+pub(crate) fn decode_value<T: DeserializeOwned>(v: Value) -> Result<T> {
+    serde_json::from_value(v).map_err(|e| Error::Decode {
+        status: 200,
         message: format!("unexpected response shape: {e}"),
-        request_id,
+        request_id: None,
     })
 }
 
@@ -540,7 +526,7 @@ fn normalize_base_url(url: &str) -> Result<String> {
         .or_else(|| url.strip_prefix("https://"))
         .ok_or_else(|| {
             Error::config(format!(
-                "base URL {url:?} must start with http:// or https://"
+                "base URL '{url}' must start with http:// or https://"
             ))
         })?;
     let host = rest.split('/').next().unwrap_or("");
@@ -552,7 +538,7 @@ fn normalize_base_url(url: &str) -> Result<String> {
             .all(|b| b.is_ascii_alphanumeric() || b".-:[]_".contains(&b))
     {
         return Err(Error::config(format!(
-            "base URL {url:?} is not a valid http(s) URL with a host and no query"
+            "base URL '{url}' is not a valid http(s) URL with a host and no query"
         )));
     }
     let trimmed = url.trim_end_matches('/');
@@ -581,11 +567,11 @@ fn check_header(name: &str, value: &str) -> std::result::Result<(), String> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
     if !name_ok {
-        return Err(format!("{name:?} is not a valid header name"));
+        return Err(format!("'{name}' is not a valid header name"));
     }
     if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
         return Err(format!(
-            "the value of header {name:?} contains a line break"
+            "the value of header '{name}' contains a line break"
         ));
     }
     Ok(())

@@ -335,15 +335,13 @@ impl Error {
         let retry_after = header("retry-after").and_then(|v| parse_retry_after(v, now));
         let header_request_id = header("x-request-id").map(str::to_owned);
 
-        let envelope = serde_json::from_slice::<Value>(body)
-            .ok()
-            .and_then(|v| match v {
-                Value::Object(mut m) => match m.remove("error") {
-                    Some(Value::Object(e)) => Some(e),
-                    _ => None,
-                },
+        let envelope = crate::json::from_slice(body).ok().and_then(|v| match v {
+            Value::Object(mut m) => match m.remove("error") {
+                Some(Value::Object(e)) => Some(e),
                 _ => None,
-            });
+            },
+            _ => None,
+        });
 
         let (code, message, details, request_id) = match envelope {
             Some(mut e) => {

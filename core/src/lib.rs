@@ -40,11 +40,17 @@
 //! # Ok(()) }
 //! ```
 #![warn(missing_docs)]
-#![forbid(unsafe_code)]
+#![cfg_attr(not(target_arch = "wasm32"), forbid(unsafe_code))]
 
 mod batch;
 mod client;
 mod error;
+mod json;
+/// JavaScript value conversions (wasm32 only), for the browser face.
+#[cfg(target_arch = "wasm32")]
+pub mod js {
+    pub use crate::json::{from_js, to_js};
+}
 mod request;
 mod resource;
 pub mod retry;
@@ -55,7 +61,7 @@ mod webhooks;
 
 pub use batch::{
     Batch, BatchHandle, BatchItemResult, BatchMode, BatchOperation, BatchProgress, BatchResult,
-    BatchStatus, ItemError, PollSettings, MAX_BATCH_OPERATIONS, MAX_PARALLEL,
+    BatchStatus, ItemError, MaybeSendSync, PollSettings, MAX_BATCH_OPERATIONS, MAX_PARALLEL,
 };
 pub use client::{Auth, Client, ClientBuilder, Response, BASE_PATH, VERSION};
 pub use error::{default_code, kind_for_code, ApiError, Error, Result, VerificationFailure};
@@ -64,6 +70,6 @@ pub use resource::{Op, Page, Paginator, Query, MAX_LIMIT};
 pub use retry::RetryPolicy;
 pub use webhook::{HeaderLookup, Webhook, DEFAULT_TOLERANCE, SECRET_PREFIX};
 pub use webhooks::{
-    Delivery, DeliveryAttempt, DeliveryQuery, WebhookEndpoint, WebhookParams, WebhookRetryPolicy,
-    Webhooks,
+    Delivery, DeliveryAttempt, DeliveryQuery, WebhookCall, WebhookEndpoint, WebhookParams,
+    WebhookRetryPolicy, Webhooks,
 };

@@ -54,7 +54,7 @@ impl FromStr for Method {
             "PATCH" => Ok(Method::Patch),
             "DELETE" => Ok(Method::Delete),
             _ => Err(Error::invalid(format!(
-                "unsupported method {s:?}: expected GET, POST, PATCH or DELETE"
+                "unsupported method '{s}': expected GET, POST, PATCH or DELETE"
             ))),
         }
     }
@@ -169,7 +169,7 @@ impl PreparedRequest {
     pub fn json(&self) -> Option<serde_json::Value> {
         self.body
             .as_ref()
-            .and_then(|b| serde_json::from_slice(b).ok())
+            .and_then(|b| crate::json::from_slice(b).ok())
     }
 
     /// The idempotency key that will be sent, generated or given.
@@ -221,7 +221,7 @@ pub(crate) fn check_field_name(what: &str, name: &str) -> Result<(), Error> {
         Ok(())
     } else {
         Err(Error::invalid(format!(
-            "{what} {name:?} is not a field name (lower-case letters, digits and '_')"
+            "{what} '{name}' is not a field name (lower-case letters, digits and '_')"
         )))
     }
 }
@@ -237,7 +237,7 @@ pub(crate) fn check_id(id: &str) -> Result<(), Error> {
         Ok(())
     } else {
         Err(Error::invalid(format!(
-            "{id:?} is not a valid id (letters, digits, '_' and '-')"
+            "'{id}' is not a valid id (letters, digits, '_' and '-')"
         )))
     }
 }

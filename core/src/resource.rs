@@ -9,8 +9,9 @@ use futures_core::Stream;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::client::{decode_as, Client};
+use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::json::shape_error;
 use crate::request::{check_field_name, check_id, Method, PreparedRequest, RequestOptions};
 use crate::spec::ResourceInfo;
 
@@ -25,6 +26,26 @@ pub struct Page<T = Value> {
     /// The cursor of the next page, `None` on the last page.
     #[serde(default)]
     pub next_cursor: Option<String>,
+}
+
+impl Page {
+    /// Reads a page from the API's JSON (hand-written: the browser build carries no serde
+    /// deserializers).
+    pub fn from_json(v: Value) -> Result<Page> {
+        let Value::Object(mut m) = v else {
+            return Err(shape_error("a list answer is not an object"));
+        };
+        let data = match m.remove("data") {
+            Some(Value::Array(a)) => a,
+            _ => return Err(shape_error("a list answer without a data array")),
+        };
+        let next_cursor = match m.remove("next_cursor") {
+            Some(Value::String(s)) => Some(s),
+            None | Some(Value::Null) => None,
+            Some(_) => return Err(shape_error("next_cursor is not a string")),
+        };
+        Ok(Page { data, next_cursor })
+    }
 }
 
 impl<T> Page<T> {
@@ -83,7 +104,7 @@ impl FromStr for Op {
             .find(|o| o.as_str() == s)
             .ok_or_else(|| {
                 Error::invalid(format!(
-                    "unknown operation {s:?}: expected list, get, create, update or delete"
+                    "unknown operation '{s}': expected list, get, create, update or delete"
                 ))
             })
     }
@@ -290,7 +311,7 @@ impl Query {
     /// One page (`GET /{res}`).
     pub async fn list(&self) -> Result<Page> {
         let req = self.prepare(Op::List, None, None)?;
-        decode_as(self.client.send(&req).await?)
+        Page::from_json(self.client.send(&req).await?.body)
     }
 
     /// One record (`GET /{res}/{id}`).
@@ -337,7 +358,18 @@ impl Query {
     /// }
     /// # Ok(()) }
     /// ```
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn stream(&self) -> impl Stream<Item = Result<Value>> + Send + 'static {
+        self.stream_inner()
+    }
+
+    /// A stream of every record of every page.
+    #[cfg(target_arch = "wasm32")]
+    pub fn stream(&self) -> impl Stream<Item = Result<Value>> + 'static {
+        self.stream_inner()
+    }
+
+    fn stream_inner(&self) -> impl Stream<Item = Result<Value>> + 'static {
         futures_util::stream::unfold(Some(self.paginate()), |state| async move {
             let mut p = state?;
             match p.next().await {
@@ -350,7 +382,9 @@ impl Query {
 }
 
 fn to_body(body: impl Serialize) -> Result<Value> {
-    serde_json::to_value(body).map_err(|e| Error::invalid(format!("body is not JSON: {e}")))
+    serde_json::to_value(body).map_err(|_| {
+        Error::invalid("body cannot be represented as JSON (map keys must be strings)")
+    })
 }
 
 /// Walks all pages of a list, one record or one page at a time. Stops at the last page.

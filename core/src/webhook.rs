@@ -14,8 +14,7 @@ use std::fmt;
 use std::hash::BuildHasher;
 use std::time::{Duration, UNIX_EPOCH};
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
+use base64ct::{Base64, Encoding};
 use hmac::{Hmac, Mac};
 use serde_json::Value;
 use sha2::Sha256;
@@ -174,7 +173,7 @@ impl Webhook {
                 "no signature header: expected webhook-signature or X-Webhook-Signature",
             ));
         }
-        serde_json::from_slice(body).map_err(|_| {
+        crate::json::from_slice(body).map_err(|_| {
             Error::verification(
                 F::InvalidPayload,
                 "the signature is valid but the body is not JSON",
@@ -228,7 +227,7 @@ impl Webhook {
             };
             any_entry = true;
             if version == "v1" {
-                if let Ok(bytes) = STANDARD.decode(value) {
+                if let Ok(bytes) = Base64::decode_vec(value) {
                     candidates.push(bytes);
                 }
             }
@@ -295,7 +294,7 @@ impl Webhook {
                 mac.update(ts.as_bytes());
                 mac.update(b".");
                 mac.update(body);
-                format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
+                format!("v1,{}", Base64::encode_string(&mac.finalize().into_bytes()))
             })
             .collect();
         let mut mac = hmac_for(&self.secrets[0].raw);
@@ -318,7 +317,7 @@ fn parse_secret(secret: &str, index: usize) -> Result<Secret> {
         ));
     }
     let v1_key = match secret.strip_prefix(SECRET_PREFIX) {
-        Some(b64) => match STANDARD.decode(b64) {
+        Some(b64) => match Base64::decode_vec(b64) {
             Ok(k) if !k.is_empty() => k,
             _ => {
                 return Err(Error::verification(

@@ -6,7 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::client::Client;
+use crate::client::{decode_value, Client};
 use crate::error::{Error, Result};
 use crate::request::{check_id, Method, RequestOptions};
 use crate::resource::{Page, MAX_LIMIT};
@@ -229,7 +229,7 @@ impl WebhookParams {
         if let Some(url) = &self.url {
             if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
                 return Err(Error::invalid(format!(
-                    "webhook url {url:?} must be an http:// or https:// URL"
+                    "webhook url '{url}' must be an http:// or https:// URL"
                 )));
             }
         }
@@ -243,13 +243,14 @@ impl WebhookParams {
             Some(ev) => {
                 if let Some(bad) = ev.iter().find(|e| !EVENT_TYPES.contains(&e.as_str())) {
                     return Err(Error::invalid(format!(
-                        "unknown event type {bad:?}; see client.event_types()"
+                        "unknown event type '{bad}'; see client.event_types()"
                     )));
                 }
             }
             None => {}
         }
-        serde_json::to_value(self).map_err(|e| Error::invalid(e.to_string()))
+        serde_json::to_value(self)
+            .map_err(|_| Error::invalid("webhook parameters cannot be represented as JSON"))
     }
 }
 
@@ -271,6 +272,34 @@ pub struct Webhooks {
     options: RequestOptions,
 }
 
+/// One webhook management call, for [`Webhooks::call`]: the untyped entry point the
+/// language faces use (they hand the JSON answer straight to their runtime).
+#[derive(Debug, Clone)]
+pub enum WebhookCall {
+    /// `POST /webhooks`
+    Register(WebhookParams),
+    /// `GET /webhooks`
+    List,
+    /// `GET /webhooks/{id}`
+    Get(String),
+    /// `PATCH /webhooks/{id}`
+    Update(String, WebhookParams),
+    /// `DELETE /webhooks/{id}`
+    Delete(String),
+    /// `POST /webhooks/{id}/test`
+    Test(String),
+    /// `POST /webhooks/{id}/rotate-secret`
+    RotateSecret(String),
+    /// `GET /webhooks/{id}/deliveries`
+    Deliveries(String, DeliveryQuery),
+    /// `GET /webhooks/{id}/deliveries/{delivery_id}`
+    Delivery(String, String),
+    /// `POST /webhooks/{id}/deliveries/{delivery_id}/retry`
+    RetryDelivery(String, String),
+    /// `GET /webhooks/{id}/stats`
+    Stats(String),
+}
+
 impl Webhooks {
     pub(crate) fn new(client: Client) -> Self {
         Webhooks {
@@ -285,16 +314,85 @@ impl Webhooks {
         self
     }
 
-    async fn call<T: serde::de::DeserializeOwned>(
-        &self,
-        method: Method,
-        path: &str,
-        query: &[(String, String)],
-        body: Option<&Value>,
-    ) -> Result<T> {
-        self.client
-            .request_as(method, path, query, body, &self.options)
-            .await
+    /// Makes one management call and answers the API's JSON as it came.
+    pub async fn call(&self, call: WebhookCall) -> Result<Value> {
+        let empty = Value::Object(Map::new());
+        let (method, path, query, body) = match &call {
+            WebhookCall::Register(p) => (
+                Method::Post,
+                "/webhooks".to_owned(),
+                Vec::new(),
+                Some(p.validate(true)?),
+            ),
+            WebhookCall::List => (Method::Get, "/webhooks".to_owned(), Vec::new(), None),
+            WebhookCall::Get(id) => (
+                Method::Get,
+                format!("/webhooks/{}", checked(id)?),
+                Vec::new(),
+                None,
+            ),
+            WebhookCall::Update(id, p) => (
+                Method::Patch,
+                format!("/webhooks/{}", checked(id)?),
+                Vec::new(),
+                Some(p.validate(false)?),
+            ),
+            WebhookCall::Delete(id) => (
+                Method::Delete,
+                format!("/webhooks/{}", checked(id)?),
+                Vec::new(),
+                None,
+            ),
+            WebhookCall::Test(id) => (
+                Method::Post,
+                format!("/webhooks/{}/test", checked(id)?),
+                Vec::new(),
+                Some(empty),
+            ),
+            WebhookCall::RotateSecret(id) => (
+                Method::Post,
+                format!("/webhooks/{}/rotate-secret", checked(id)?),
+                Vec::new(),
+                Some(empty),
+            ),
+            WebhookCall::Deliveries(id, q) => (
+                Method::Get,
+                format!("/webhooks/{}/deliveries", checked(id)?),
+                delivery_query(q)?,
+                None,
+            ),
+            WebhookCall::Delivery(id, d) => (
+                Method::Get,
+                format!("/webhooks/{}/deliveries/{}", checked(id)?, checked(d)?),
+                Vec::new(),
+                None,
+            ),
+            WebhookCall::RetryDelivery(id, d) => (
+                Method::Post,
+                format!(
+                    "/webhooks/{}/deliveries/{}/retry",
+                    checked(id)?,
+                    checked(d)?
+                ),
+                Vec::new(),
+                Some(empty),
+            ),
+            WebhookCall::Stats(id) => (
+                Method::Get,
+                format!("/webhooks/{}/stats", checked(id)?),
+                Vec::new(),
+                None,
+            ),
+        };
+        let resp = self
+            .client
+            .request(method, &path, &query, body.as_ref(), &self.options)
+            .await?;
+        Ok(resp.body)
+    }
+
+    async fn typed<T: serde::de::DeserializeOwned>(&self, call: WebhookCall) -> Result<T> {
+        decode_value(self.call(call).await?)
     }
 
     /// Registers a webhook for these event types; the answer carries the new `secret`.
@@ -308,120 +406,93 @@ impl Webhooks {
 
     /// Registers a webhook with every parameter.
     pub async fn create(&self, params: WebhookParams) -> Result<WebhookEndpoint> {
-        let body = params.validate(true)?;
-        self.call(Method::Post, "/webhooks", &[], Some(&body)).await
+        self.typed(WebhookCall::Register(params)).await
     }
 
     /// Lists the tenant's webhooks.
     pub async fn list(&self) -> Result<Page<WebhookEndpoint>> {
-        self.call(Method::Get, "/webhooks", &[], None).await
+        self.typed(WebhookCall::List).await
     }
 
     /// One webhook.
     pub async fn get(&self, id: &str) -> Result<WebhookEndpoint> {
-        check_id(id)?;
-        self.call(Method::Get, &format!("/webhooks/{id}"), &[], None)
-            .await
+        self.typed(WebhookCall::Get(id.to_owned())).await
     }
 
     /// Changes some of a webhook's settings.
     pub async fn update(&self, id: &str, params: WebhookParams) -> Result<WebhookEndpoint> {
-        check_id(id)?;
-        let body = params.validate(false)?;
-        self.call(Method::Patch, &format!("/webhooks/{id}"), &[], Some(&body))
-            .await
+        self.typed(WebhookCall::Update(id.to_owned(), params)).await
     }
 
     /// Deletes a webhook; answers `{"id", "deleted": true}`.
     pub async fn delete(&self, id: &str) -> Result<Value> {
-        check_id(id)?;
-        self.call(Method::Delete, &format!("/webhooks/{id}"), &[], None)
-            .await
+        self.call(WebhookCall::Delete(id.to_owned())).await
     }
 
     /// Delivers a `webhook.test` event now; answers the delivery.
     pub async fn test(&self, id: &str) -> Result<Delivery> {
-        check_id(id)?;
-        self.call(
-            Method::Post,
-            &format!("/webhooks/{id}/test"),
-            &[],
-            Some(&Value::Object(Map::new())),
-        )
-        .await
+        self.typed(WebhookCall::Test(id.to_owned())).await
     }
 
     /// Issues a new secret (returned once); the old one keeps signing alongside for 24 h.
     pub async fn rotate_secret(&self, id: &str) -> Result<WebhookEndpoint> {
-        check_id(id)?;
-        self.call(
-            Method::Post,
-            &format!("/webhooks/{id}/rotate-secret"),
-            &[],
-            Some(&Value::Object(Map::new())),
-        )
-        .await
+        self.typed(WebhookCall::RotateSecret(id.to_owned())).await
     }
 
     /// A page of a webhook's deliveries, optionally filtered by status.
     pub async fn deliveries(&self, id: &str, query: &DeliveryQuery) -> Result<Page<Delivery>> {
-        check_id(id)?;
-        let mut q = Vec::new();
-        if let Some(s) = &query.status {
-            if !["pending", "succeeded", "failed"].contains(&s.as_str()) {
-                return Err(Error::invalid(format!(
-                    "delivery status {s:?}: expected pending, succeeded or failed"
-                )));
-            }
-            q.push(("status".to_owned(), s.clone()));
-        }
-        if let Some(l) = query.limit {
-            if !(1..=MAX_LIMIT).contains(&l) {
-                return Err(Error::invalid(format!(
-                    "limit must be between 1 and {MAX_LIMIT}, got {l}"
-                )));
-            }
-            q.push(("limit".to_owned(), l.to_string()));
-        }
-        if let Some(c) = &query.cursor {
-            q.push(("cursor".to_owned(), c.clone()));
-        }
-        self.call(Method::Get, &format!("/webhooks/{id}/deliveries"), &q, None)
+        self.typed(WebhookCall::Deliveries(id.to_owned(), query.clone()))
             .await
     }
 
     /// One delivery with every attempt.
     pub async fn delivery(&self, id: &str, delivery_id: &str) -> Result<Delivery> {
-        check_id(id)?;
-        check_id(delivery_id)?;
-        self.call(
-            Method::Get,
-            &format!("/webhooks/{id}/deliveries/{delivery_id}"),
-            &[],
-            None,
-        )
-        .await
+        self.typed(WebhookCall::Delivery(id.to_owned(), delivery_id.to_owned()))
+            .await
     }
 
     /// Queues a failed (or any) delivery for another attempt now.
     pub async fn retry_delivery(&self, id: &str, delivery_id: &str) -> Result<Delivery> {
-        check_id(id)?;
-        check_id(delivery_id)?;
-        self.call(
-            Method::Post,
-            &format!("/webhooks/{id}/deliveries/{delivery_id}/retry"),
-            &[],
-            Some(&Value::Object(Map::new())),
-        )
+        self.typed(WebhookCall::RetryDelivery(
+            id.to_owned(),
+            delivery_id.to_owned(),
+        ))
         .await
     }
 
     /// Delivery health: counts by status, success rate, p50 / p95 latency (last hour, last 24 h).
     pub async fn stats(&self, id: &str) -> Result<Value> {
-        check_id(id)?;
-        self.call(Method::Get, &format!("/webhooks/{id}/stats"), &[], None)
-            .await
+        self.call(WebhookCall::Stats(id.to_owned())).await
     }
+}
+
+fn checked(id: &str) -> Result<&str> {
+    check_id(id)?;
+    Ok(id)
+}
+
+fn delivery_query(query: &DeliveryQuery) -> Result<Vec<(String, String)>> {
+    let mut q = Vec::new();
+    if let Some(s) = &query.status {
+        if !["pending", "succeeded", "failed"].contains(&s.as_str()) {
+            return Err(Error::invalid(format!(
+                "delivery status '{s}': expected pending, succeeded or failed"
+            )));
+        }
+        q.push(("status".to_owned(), s.clone()));
+    }
+    if let Some(l) = query.limit {
+        if !(1..=MAX_LIMIT).contains(&l) {
+            return Err(Error::invalid(format!(
+                "limit must be between 1 and {MAX_LIMIT}, got {l}"
+            )));
+        }
+        q.push(("limit".to_owned(), l.to_string()));
+    }
+    if let Some(c) = &query.cursor {
+        q.push(("cursor".to_owned(), c.clone()));
+    }
+    Ok(q)
 }
 
 #[cfg(test)]

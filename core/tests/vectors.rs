@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-use base64::Engine as _;
+use base64ct::{Base64, Encoding};
 use erp_api_client::retry::{Decision, Outcome};
 use erp_api_client::{
     Batch, BatchMode, Client, Error, Method, Op, PreparedRequest, RequestOptions, RetryPolicy,
@@ -168,9 +168,7 @@ fn error_vectors() {
     for c in cases(&v, "cases") {
         let name = c["name"].as_str().unwrap();
         let body: Vec<u8> = match c.get("body_base64") {
-            Some(b) => base64::engine::general_purpose::STANDARD
-                .decode(b.as_str().unwrap())
-                .unwrap(),
+            Some(b) => Base64::decode_vec(b.as_str().unwrap()).unwrap(),
             None => c["body"].as_str().unwrap().as_bytes().to_vec(),
         };
         let err = Error::from_response(

@@ -1,25 +1,14 @@
-//! The HTTP transport and the clock: the only parts of the crate that differ by platform.
+//! Native transport: reqwest (rustls, pooled keep-alive connections) and tokio's timer.
 
 use std::time::{Duration, SystemTime};
 
+use super::RawResponse;
 use crate::error::Error;
 use crate::request::PreparedRequest;
 
-/// A response as the retry loop sees it.
-#[derive(Debug, Clone)]
-pub(crate) struct RawResponse {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl RawResponse {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
+/// A fresh idempotency key (UUID v4).
+pub(crate) fn new_idempotency_key() -> String {
+    uuid::Uuid::new_v4().to_string()
 }
 
 /// The current time.
