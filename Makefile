@@ -1,5 +1,6 @@
 # erp-api-client: the two commands are `make demo` and `make test`.
-# Every target installs what it needs (rust components, a local Python venv).
+# Every target installs what it needs on a fresh machine (Rust components and targets, a local
+# Python venv under .venv/, npm packages, Debian packages for PHP and Chromium).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -7,14 +8,25 @@ CARGO ?= cargo
 PYTHON ?= python3
 VENV := .venv
 VPY := $(VENV)/bin/python
+export CARGO_TERM_COLOR ?= never
 
-.PHONY: test demo tools venv fmt-check clippy cargo-test spec-check fmt
+.PHONY: test demo demo-build tools venv fmt fmt-check clippy clippy-wasm cargo-test spec-check \
+	rust-test bench-sandbox
 
-test: tools fmt-check clippy cargo-test spec-check
+test: rust-test spec-check python-test node-test wasm-test php-test
 	@echo "make test: all checks passed"
+
+# The language faces: each fragment defines <lang>-test and <lang>-demo.
+include bindings-python/face.mk
+include bindings-node/face.mk
+include bindings-wasm/face.mk
+include php-ext/face.mk
+
+rust-test: tools fmt-check clippy clippy-wasm cargo-test
 
 tools:
 	@rustup component add rustfmt clippy >/dev/null 2>&1 || true
+	@rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
 
 $(VPY):
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +46,10 @@ fmt:
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
+# The core and the browser face as they are built for the browser.
+clippy-wasm:
+	$(CARGO) clippy -p erp-api-client -p erp-api-client-wasm --target wasm32-unknown-unknown -- -D warnings
+
 cargo-test:
 	$(CARGO) test --workspace
 
@@ -42,6 +58,16 @@ spec-check: venv
 	$(VPY) spec/vectors/gen_signatures.py --check
 	$(VPY) spec/check_vectors.py
 
-demo:
-	@echo "make demo: not yet — the sandbox server is still being built (issue 3)."
-	@echo "Meanwhile: make test runs the core against scripted servers and the shared vectors."
+# One sandbox, the same quickstart in Rust, Python, Node, the browser (headless) and PHP.
+demo: demo-build
+	SANDBOX_ARGS="--cors-origin *" scripts/with-sandbox.sh scripts/demo-run.sh
+
+demo-build: tools
+	$(CARGO) build -q -p erp-sandbox -p erp-quickstart
+	$(MAKE) -s python-wheel node-build wasm-build php-build
+	@mkdir -p examples/node/node_modules
+	@ln -sfn ../../../bindings-node examples/node/node_modules/erp-api-client
+	cd examples/php && COMPOSER_ALLOW_SUPERUSER=1 composer install --no-interaction --no-progress --quiet
+
+bench-sandbox:
+	$(CARGO) test -p erp-sandbox --release --test bench -- --ignored --nocapture --test-threads 1

@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::stream::FuturesUnordered;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -605,6 +606,15 @@ impl Batch {
         BatchResult::from_json(resp.body)
     }
 
+    async fn run_chunk(&self, i: usize) -> (usize, Result<BatchResult>) {
+        let start = i * self.chunk_size;
+        let end = (start + self.chunk_size).min(self.operations.len());
+        (
+            i,
+            self.send_chunk(&self.operations[start..end], Some(i)).await,
+        )
+    }
+
     fn report(&self, p: BatchProgress) {
         if let Some(f) = &self.progress {
             f(p);
@@ -633,12 +643,7 @@ impl Batch {
 
     async fn execute_chunked(&self) -> Result<BatchResult> {
         let total = self.operations.len();
-        let chunks: Vec<(usize, &[BatchOperation])> = self
-            .operations
-            .chunks(self.chunk_size)
-            .enumerate()
-            .collect();
-        let chunks_total = chunks.len();
+        let chunks_total = total.div_ceil(self.chunk_size);
         let concurrency = if self.stop_on_error {
             1
         } else {
@@ -650,14 +655,17 @@ impl Batch {
         let mut chunks_done = 0usize;
         let mut stopped = false;
         {
-            let mut in_flight = futures_util::stream::iter(chunks.iter().map(|(i, ops)| {
-                let i = *i;
-                async move { (i, self.send_chunk(ops, Some(i)).await) }
-            }))
-            .buffer_unordered(concurrency);
+            // A plain FuturesUnordered fed from a loop (rather than a stream of closures) keeps
+            // this future provably `Send`, so the faces can spawn it on any runtime.
+            let mut in_flight = FuturesUnordered::new();
+            let mut next = 0usize;
+            while next < chunks_total && in_flight.len() < concurrency {
+                in_flight.push(self.run_chunk(next));
+                next += 1;
+            }
             while let Some((i, res)) = in_flight.next().await {
                 let r = res?;
-                done_ops += r.total.max(chunks[i].1.len());
+                done_ops += r.total.max(chunk_len(total, self.chunk_size, i));
                 failed += r.failed;
                 chunks_done += 1;
                 let chunk_failed = r.failed > 0;
@@ -672,6 +680,10 @@ impl Batch {
                 if self.stop_on_error && chunk_failed {
                     stopped = true;
                     break;
+                }
+                if next < chunks_total {
+                    in_flight.push(self.run_chunk(next));
+                    next += 1;
                 }
             }
         }
@@ -707,7 +719,7 @@ impl Batch {
                 None => {
                     // Chunks never sent because an earlier one failed under stop_on_error.
                     debug_assert!(stopped);
-                    let len = chunks[i].1.len();
+                    let len = chunk_len(total, self.chunk_size, i);
                     out.failed += len;
                     out.results.extend((0..len).map(|j| {
                         BatchItemResult {
@@ -761,6 +773,10 @@ impl Batch {
             progress: self.progress.clone(),
         })
     }
+}
+
+fn chunk_len(total: usize, size: usize, i: usize) -> usize {
+    (total - i * size).min(size)
 }
 
 /// A submitted async batch.
@@ -931,5 +947,23 @@ mod tests {
         assert!(!r.all_succeeded());
         assert_eq!(r.failures().count(), 2);
         assert_eq!(r.results[0].error.as_ref().unwrap().code, "ROLLED_BACK");
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod send_tests {
+    use super::*;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    #[test]
+    fn execute_future_is_send() {
+        let c = Client::builder("http://127.0.0.1:9")
+            .api_key("k")
+            .build()
+            .unwrap();
+        let b = c.batch().add(Method::Get, "/companies", ());
+        assert_send(&b.execute());
+        assert_send(&b.submit());
     }
 }

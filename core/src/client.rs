@@ -134,7 +134,7 @@ impl ClientBuilder {
             _ => format!("erp-api-client/{VERSION} rust"),
         };
         check_header("user-agent", &user_agent).map_err(Error::config)?;
-        let transport = Transport::new(self.connect_timeout)?;
+        let transport = Transport::new(&base, self.connect_timeout)?;
         Ok(Client {
             inner: Arc::new(Inner {
                 base,

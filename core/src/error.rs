@@ -30,15 +30,24 @@ pub struct ApiError {
 }
 
 impl fmt::Debug for ApiError {
+    // Hand-written and quote-free: a derived Debug would pull string escaping (and its
+    // Unicode tables) into the browser bundle.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ApiError")
-            .field("status", &self.status)
-            .field("code", &self.code)
-            .field("message", &self.message)
-            .field("request_id", &self.request_id)
-            .field("details", &self.details)
-            .field("retry_after", &self.retry_after)
-            .finish()
+        write!(
+            f,
+            "ApiError {{ status: {}, code: {}, message: {}",
+            self.status, self.code, self.message
+        )?;
+        if let Some(id) = &self.request_id {
+            write!(f, ", request_id: {id}")?;
+        }
+        if let Some(d) = &self.retry_after {
+            write!(f, ", retry_after: {} s", d.as_secs())?;
+        }
+        if self.details.is_some() {
+            f.write_str(", details: present")?;
+        }
+        f.write_str(" }")
     }
 }
 
@@ -113,7 +122,7 @@ impl fmt::Display for VerificationFailure {
 /// API errors (the server answered with a non-2xx status) carry an [`ApiError`]; the others
 /// describe what went wrong on the client side. [`Error::kind`] gives a stable string per
 /// variant, which every language face uses to pick its exception class.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// 400, 413 and any other 4xx without a more specific variant.
@@ -182,6 +191,19 @@ pub enum Error {
         /// The request id, if the response had one.
         request_id: Option<String>,
     },
+}
+
+impl fmt::Debug for Error {
+    // `Error::NotFound(ApiError { status: 404, ... })` style, without string escaping.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.api() {
+            Some(api) => write!(f, "Error::{}({api:?})", self.kind()),
+            None => match self.verification_failure() {
+                Some(r) => write!(f, "Error::{}({r}: {})", self.kind(), self.message()),
+                None => write!(f, "Error::{}({})", self.kind(), self.message()),
+            },
+        }
+    }
 }
 
 const _: () = {

@@ -144,7 +144,7 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
             value.parse::<u64>().unwrap_or(u64::MAX),
         ));
     }
-    let when = httpdate::parse_http_date(value).ok()?;
+    let when = crate::transport::parse_http_date(value)?;
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
 }
 

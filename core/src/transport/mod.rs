@@ -3,12 +3,12 @@
 #[cfg(not(target_arch = "wasm32"))]
 mod native;
 #[cfg(not(target_arch = "wasm32"))]
-pub(crate) use native::{new_idempotency_key, now, sleep, Transport};
+pub(crate) use native::{new_idempotency_key, now, parse_http_date, sleep, Transport};
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 #[cfg(target_arch = "wasm32")]
-pub(crate) use wasm::{new_idempotency_key, now, sleep, Transport};
+pub(crate) use wasm::{new_idempotency_key, now, parse_http_date, sleep, Transport};
 
 /// A response as the retry loop sees it.
 #[derive(Debug, Clone)]

@@ -11,6 +11,11 @@ pub(crate) fn new_idempotency_key() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
+/// Parses an HTTP date (`Wed, 21 Oct 2026 07:28:00 GMT` and the two obsolete forms).
+pub(crate) fn parse_http_date(value: &str) -> Option<SystemTime> {
+    httpdate::parse_http_date(value).ok()
+}
+
 /// The current time.
 pub(crate) fn now() -> SystemTime {
     SystemTime::now()
@@ -27,17 +32,22 @@ pub(crate) async fn sleep(d: Duration) {
 #[derive(Debug, Clone)]
 pub(crate) struct Transport {
     http: reqwest::Client,
+    /// The base URL, parsed once: each request only swaps path and query, which spares a
+    /// full URL parse (host validation included) per request.
+    base: reqwest::Url,
 }
 
 impl Transport {
-    pub fn new(connect_timeout: Duration) -> Result<Self, Error> {
+    pub fn new(base_url: &str, connect_timeout: Duration) -> Result<Self, Error> {
+        let base = reqwest::Url::parse(base_url)
+            .map_err(|e| Error::config(format!("base URL '{base_url}' is not a valid URL: {e}")))?;
         let http = reqwest::Client::builder()
             .connect_timeout(connect_timeout)
             .pool_idle_timeout(Duration::from_secs(60))
             .tcp_nodelay(true)
             .build()
             .map_err(|e| Error::config(format!("cannot create the HTTP client: {e}")))?;
-        Ok(Transport { http })
+        Ok(Transport { http, base })
     }
 
     pub async fn execute(
@@ -47,7 +57,10 @@ impl Transport {
     ) -> Result<RawResponse, Error> {
         let method = reqwest::Method::from_bytes(req.method.as_str().as_bytes())
             .map_err(|_| Error::invalid("bad method"))?;
-        let mut builder = self.http.request(method, &req.url).timeout(timeout);
+        let mut url = self.base.clone();
+        url.set_path(&req.path);
+        url.set_query((!req.query.is_empty()).then_some(req.query.as_str()));
+        let mut builder = self.http.request(method, url).timeout(timeout);
         for (k, v) in &req.headers {
             builder = builder.header(k.as_str(), v.as_str());
         }

@@ -55,6 +55,29 @@ pub(crate) fn new_idempotency_key() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
+/// Parses an HTTP date with the runtime's `Date.parse` (the IMF-fixdate form every server
+/// sends, `Wed, 21 Oct 2026 07:28:00 GMT`; `Date.parse` would accept far more, so anything
+/// not in that shape is refused first, as the native build refuses it).
+pub(crate) fn parse_http_date(value: &str) -> Option<SystemTime> {
+    let b = value.as_bytes();
+    let shaped = b.len() == 29
+        && b[3] == b','
+        && value.ends_with(" GMT")
+        && b[7] == b' '
+        && b[11] == b' '
+        && b[16] == b' '
+        && b[19] == b':'
+        && b[22] == b':';
+    if !shaped {
+        return None;
+    }
+    let ms = js_sys::Date::parse(value);
+    if !ms.is_finite() || ms < 0.0 {
+        return None;
+    }
+    Some(UNIX_EPOCH + Duration::from_millis(ms as u64))
+}
+
 /// The current time, from `Date.now()`.
 pub(crate) fn now() -> SystemTime {
     UNIX_EPOCH + Duration::from_millis(js_sys::Date::now() as u64)
@@ -79,7 +102,7 @@ pub(crate) struct Transport;
 static SEED: Once = Once::new();
 
 impl Transport {
-    pub fn new(_connect_timeout: Duration) -> Result<Self, Error> {
+    pub fn new(_base_url: &str, _connect_timeout: Duration) -> Result<Self, Error> {
         // Seed the jitter generator from the platform's CSPRNG once.
         SEED.call_once(|| {
             let b = uuid::Uuid::new_v4().into_bytes();
