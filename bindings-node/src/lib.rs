@@ -559,17 +559,7 @@ impl NativeClient {
     ) -> Result<PromiseRaw<'e, Value>> {
         let b = guard(|| self.batch(ops, settings, on_progress))?;
         spawn(env, async move {
-            // The core's `Batch::execute` future is Send, but rustc cannot prove it (a
-            // higher-ranked lifetime in its chunking stream), so it cannot be spawned on the
-            // multi-threaded runtime directly: drive it from a blocking-pool thread instead.
-            // The I/O still runs on the runtime; the JS thread is never blocked.
-            let rt = tokio::runtime::Handle::current();
-            let r = tokio::task::spawn_blocking(move || rt.block_on(b.execute()))
-                .await
-                .map_err(|e| match e.try_into_panic() {
-                    Ok(p) => panic_error(p),
-                    Err(e) => invalid(format!("batch task failed: {e}")),
-                })?;
+            let r = b.execute().await;
             to_value(&r.map_err(to_js)?)
         })
     }

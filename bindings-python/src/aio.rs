@@ -197,37 +197,6 @@ where
     Ok(future.unbind())
 }
 
-/// Like [`spawn`] for a core future that is not `Send`: it is made and driven on one of
-/// the runtime's blocking threads.
-pub(crate) fn spawn_unsend<T, F, M, C>(py: Python<'_>, make: M, convert: C) -> PyResult<Py<PyAny>>
-where
-    T: Send + 'static,
-    F: Future<Output = Result<T, Error>> + 'static,
-    M: FnOnce() -> F + Send + 'static,
-    C: FnOnce(Python<'_>, T) -> PyResult<Py<PyAny>> + Send + 'static,
-{
-    let (runtime, _) = rt::runtime(py)?;
-    let handle = runtime.handle().clone();
-    spawn(
-        py,
-        async move {
-            match runtime
-                .spawn_blocking(move || handle.block_on(make()))
-                .await
-            {
-                Ok(r) => r,
-                Err(e) => match e.try_into_panic() {
-                    Ok(p) => std::panic::resume_unwind(p),
-                    Err(e) => Err(Error::Connection {
-                        message: format!("the request task was cancelled: {e}"),
-                    }),
-                },
-            }
-        },
-        convert,
-    )
-}
-
 /// An asyncio future already resolved with `value` (for results that need no I/O).
 pub(crate) fn ready(py: Python<'_>, value: Py<PyAny>) -> PyResult<Py<PyAny>> {
     let get_loop = GET_LOOP

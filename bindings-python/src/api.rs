@@ -944,10 +944,8 @@ macro_rules! batch_class {
             ) -> PyResult<Py<PyAny>> {
                 let args = BatchArgs { mode, stop_on_error, max_parallel, idempotency_key, chunk_size };
                 let b = self.s.build(py, args, progress)?;
-                // The core's execute() future is not provably `Send` (chunked batches):
-                // make and drive it on one thread.
                 if $asynch {
-                    aio::spawn_unsend(py, move || async move { b.execute().await }, ser_out)
+                    aio::spawn(py, async move { b.execute().await }, ser_out)
                 } else {
                     let r = rt::block(py, move || async move { b.execute().await })?;
                     guard(py, || ser_out(py, r))
