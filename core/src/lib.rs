@@ -45,6 +45,8 @@
 mod batch;
 mod client;
 mod error;
+#[cfg(feature = "csv")]
+mod import;
 mod json;
 /// JavaScript value conversions (wasm32 only), for the browser face.
 #[cfg(target_arch = "wasm32")]
@@ -65,6 +67,8 @@ pub use batch::{
 };
 pub use client::{Auth, Client, ClientBuilder, Response, BASE_PATH, VERSION};
 pub use error::{default_code, kind_for_code, ApiError, Error, Result, VerificationFailure};
+#[cfg(feature = "csv")]
+pub use import::{CsvImport, ImportProgress, ImportResult, RowError, MAX_IMPORT_BATCH};
 pub use request::{Method, PreparedRequest, RequestOptions};
 pub use resource::{Op, Page, Paginator, Query, MAX_LIMIT};
 pub use retry::RetryPolicy;

@@ -1,6 +1,19 @@
 //! The API's nouns as the spec defines them: resources, event types, error codes and
 //! operations. A test checks these tables against `spec/openapi.yaml`.
 
+/// How a field of a resource is written in JSON (used to type CSV cells on import).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// A string (including enums and patterned strings).
+    Text,
+    /// A whole number.
+    Integer,
+    /// Any number.
+    Number,
+    /// An array or object (a CSV cell holds it as JSON text).
+    Json,
+}
+
 /// One resource of the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResourceInfo {
@@ -12,7 +25,15 @@ pub struct ResourceInfo {
     pub singular: &'static str,
     /// Id prefix, e.g. `itm_`.
     pub id_prefix: &'static str,
+    /// The spec's schema for a create body, e.g. `InventoryItemCreate`.
+    pub create_schema: &'static str,
+    /// The fields a create body may carry, with their kinds.
+    pub fields: &'static [(&'static str, FieldKind)],
+    /// The fields a create body must carry.
+    pub required: &'static [&'static str],
 }
+
+use FieldKind::{Integer, Json, Number, Text};
 
 /// The five resources.
 pub const RESOURCES: [ResourceInfo; 5] = [
@@ -21,30 +42,76 @@ pub const RESOURCES: [ResourceInfo; 5] = [
         name: "companies",
         singular: "company",
         id_prefix: "cmp_",
+        create_schema: "CompanyCreate",
+        fields: &[
+            ("name", Text),
+            ("status", Text),
+            ("email", Text),
+            ("country", Text),
+            ("tax_id", Text),
+        ],
+        required: &["name"],
     },
     ResourceInfo {
         path: "customers",
         name: "customers",
         singular: "customer",
         id_prefix: "cus_",
+        create_schema: "CustomerCreate",
+        fields: &[
+            ("name", Text),
+            ("company_id", Text),
+            ("email", Text),
+            ("customer_account", Text),
+            ("status", Text),
+            ("credit_limit", Number),
+        ],
+        required: &["name"],
     },
     ResourceInfo {
         path: "vendors",
         name: "vendors",
         singular: "vendor",
         id_prefix: "ven_",
+        create_schema: "VendorCreate",
+        fields: &[
+            ("name", Text),
+            ("email", Text),
+            ("status", Text),
+            ("payment_terms_days", Integer),
+        ],
+        required: &["name"],
     },
     ResourceInfo {
         path: "inventory-items",
         name: "inventory_items",
         singular: "inventory_item",
         id_prefix: "itm_",
+        create_schema: "InventoryItemCreate",
+        fields: &[
+            ("sku", Text),
+            ("name", Text),
+            ("quantity", Integer),
+            ("unit_price", Number),
+            ("status", Text),
+        ],
+        required: &["sku", "name"],
     },
     ResourceInfo {
         path: "sales-orders",
         name: "sales_orders",
         singular: "sales_order",
         id_prefix: "so_",
+        create_schema: "SalesOrderCreate",
+        fields: &[
+            ("customer_id", Text),
+            ("customer_account", Text),
+            ("status", Text),
+            ("amount", Number),
+            ("currency", Text),
+            ("lines", Json),
+        ],
+        required: &["customer_id"],
     },
 ];
 

@@ -106,6 +106,47 @@ fn resources_match_the_spec() {
     }
 }
 
+#[test]
+fn resource_fields_match_the_create_schemas() {
+    use erp_api_client::spec::FieldKind;
+    let s = spec();
+    for r in RESOURCES {
+        let schema = &s["components"]["schemas"][r.create_schema];
+        let props = schema["properties"]
+            .as_mapping()
+            .unwrap_or_else(|| panic!("{} has no properties", r.create_schema));
+        let mut spec_fields = BTreeSet::new();
+        for (name, p) in props {
+            let name = name.as_str().unwrap().to_owned();
+            let kind = match p["type"].as_str() {
+                Some("integer") => FieldKind::Integer,
+                Some("number") => FieldKind::Number,
+                Some("array") | Some("object") => FieldKind::Json,
+                Some("string") | None => FieldKind::Text, // `$ref`s are string enums / patterns
+                Some(other) => panic!("{}.{name}: unexpected type {other}", r.create_schema),
+            };
+            let core = r.fields.iter().find(|(n, _)| *n == name);
+            assert_eq!(
+                core.map(|(_, k)| *k),
+                Some(kind),
+                "{}.{name}",
+                r.create_schema
+            );
+            spec_fields.insert(name);
+        }
+        let core_fields: BTreeSet<String> = r.fields.iter().map(|(n, _)| n.to_string()).collect();
+        assert_eq!(core_fields, spec_fields, "{}", r.create_schema);
+        let required: BTreeSet<String> = schema["required"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect();
+        let core_required: BTreeSet<String> = r.required.iter().map(|n| n.to_string()).collect();
+        assert_eq!(core_required, required, "{}", r.create_schema);
+    }
+}
+
 #[tokio::test]
 async fn every_spec_operation_is_reached_by_a_core_method() {
     let universal = json!({

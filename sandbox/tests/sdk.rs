@@ -579,3 +579,78 @@ async fn webhooks_end_to_end_with_verified_deliveries() {
         "not_found"
     );
 }
+
+#[tokio::test]
+async fn csv_import_reports_rows_and_resumes_from_a_checkpoint() {
+    let sb = Sandbox::start();
+    let c = sdk(&sb, &sb.key);
+    let mut csv = String::from("sku,name,quantity,unit_price\n");
+    for i in 1..=25 {
+        match i {
+            7 => csv.push_str("SKU-7,Seven,lots,1\n"), // not a number: caught locally
+            12 => csv.push_str("SKU-3,Dup,1,1\n"),     // duplicate sku: 409 from the API
+            _ => csv.push_str(&format!("SKU-{i},Item {i},{i},{}.5\n", i)),
+        }
+    }
+    let checked = c
+        .batch()
+        .from_csv("inventory-items", csv.as_str())
+        .validate_only(true)
+        .execute()
+        .await
+        .unwrap();
+    assert_eq!(
+        (checked.rows_total, checked.imported, checked.failed),
+        (25, 0, 1)
+    );
+    assert!(
+        c.inventory_items().list().await.unwrap().data.is_empty(),
+        "validate_only sends nothing"
+    );
+
+    // First run: interrupted after the first chunk (the caller keeps the checkpoint).
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let s2 = seen.clone();
+    let first = c
+        .batch()
+        .from_csv("inventory-items", csv.as_str())
+        .batch_size(10)
+        .idempotency_key("stock-import")
+        .on_progress(move |p| s2.lock().unwrap().push(p.rows_done))
+        .execute()
+        .await
+        .unwrap();
+    assert_eq!(*seen.lock().unwrap(), [10, 20, 25]);
+    assert_eq!((first.imported, first.failed), (23, 2));
+    let errs: Vec<(usize, &str)> = first
+        .errors
+        .iter()
+        .map(|e| (e.row, e.error.code.as_str()))
+        .collect();
+    assert_eq!(errs, [(7, "INVALID_VALUE"), (12, "CONFLICT")]);
+    assert_eq!(first.checkpoint, 25);
+
+    // Resuming from row 10 re-sends rows 11..25 with the same chunk keys: replayed, not duplicated.
+    let resumed = c
+        .batch()
+        .from_csv("inventory-items", csv.as_str())
+        .batch_size(10)
+        .idempotency_key("stock-import")
+        .resume_from(10)
+        .execute()
+        .await
+        .unwrap();
+    assert_eq!(resumed.rows_skipped, 10);
+    assert_eq!(resumed.imported, 14);
+    let all: Vec<Value> = c
+        .inventory_items()
+        .limit(100)
+        .stream()
+        .map(|r| r.unwrap())
+        .collect()
+        .await;
+    assert_eq!(all.len(), 23);
+    let item5 = all.iter().find(|r| r["sku"] == "SKU-5").unwrap();
+    assert_eq!(item5["quantity"], 5);
+    assert_eq!(item5["unit_price"], 5.5);
+}
