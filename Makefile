@@ -11,9 +11,9 @@ VPY := $(VENV)/bin/python
 export CARGO_TERM_COLOR ?= never
 
 .PHONY: test demo demo-build tools venv fmt fmt-check clippy clippy-wasm cargo-test spec-check \
-	rust-test bench-sandbox
+	rust-test bench-sandbox docs-test
 
-test: rust-test spec-check python-test node-test wasm-test php-test
+test: rust-test spec-check python-test node-test wasm-test php-test docs-test
 	@echo "make test: all checks passed"
 
 # The language faces: each fragment defines <lang>-test and <lang>-demo.
@@ -68,6 +68,10 @@ demo-build: tools
 	@mkdir -p examples/node/node_modules
 	@ln -sfn ../../../bindings-node examples/node/node_modules/erp-api-client
 	cd examples/php && COMPOSER_ALLOW_SUPERUSER=1 composer install --no-interaction --no-progress --quiet
+
+# Every code block of the guides in docs/ (python, js, php, rust), run against one sandbox.
+docs-test:
+	SANDBOX_ARGS="--cors-origin *" scripts/with-sandbox.sh .venv/bin/python scripts/run-doc-blocks.py
 
 bench-sandbox:
 	$(CARGO) test -p erp-sandbox --release --test bench -- --ignored --nocapture --test-threads 1
