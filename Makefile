@@ -11,9 +11,9 @@ VPY := $(VENV)/bin/python
 export CARGO_TERM_COLOR ?= never
 
 .PHONY: test demo demo-build tools venv fmt fmt-check clippy clippy-wasm cargo-test spec-check \
-	rust-test bench-sandbox docs-test
+	rust-test bench-sandbox docs-test dist dist-check
 
-test: rust-test spec-check python-test node-test wasm-test php-test docs-test
+test: rust-test spec-check python-test node-test wasm-test php-test docs-test dist-check
 	@echo "make test: all checks passed"
 
 # The language faces: each fragment defines <lang>-test and <lang>-demo.
@@ -75,3 +75,12 @@ docs-test:
 
 bench-sandbox:
 	$(CARGO) test -p erp-sandbox --release --test bench -- --ignored --nocapture --test-threads 1
+
+# Every artifact packed into dist/ (crate, wheel, npm tarball, Composer archive) with the size
+# table against the budgets; dist-check installs each one from dist/ into a clean temporary
+# environment (venv, npm project, Composer project, cargo project) and checks the versions.
+dist: python-wheel node-build wasm-build php-build
+	scripts/dist.sh
+
+dist-check: dist
+	scripts/dist-check.sh
