@@ -212,6 +212,54 @@ export interface BatchResult {
   batch_ids?: string[]
 }
 
+/** Progress of a CSV import, after each chunk (serde's keys). */
+export interface ImportProgress {
+  rows_total: number
+  /** Rows handled so far (including skipped ones): also the checkpoint. */
+  rows_done: number
+  imported: number
+  failed: number
+}
+
+export interface CsvImportOptions {
+  /** Only parse and check the rows locally; send nothing. */
+  validateOnly?: boolean
+  /** Rows per batch request (1 to 1000, default 500). */
+  batchSize?: number
+  /** Skip the first `n` data rows (a `checkpoint` from an earlier run). */
+  resumeFrom?: number
+  /** Each chunk is sent with `<key>:<first row>`, so a re-run replays instead of duplicating. */
+  idempotencyKey?: string
+  /** Called after each chunk. */
+  onProgress?: (progress: ImportProgress) => void
+  timeoutMs?: number
+  maxRetries?: number
+  headers?: HeadersInit
+  suppressWebhooks?: string | string[] | true
+}
+
+/** A CSV row that was not imported. */
+export interface ImportRowError {
+  /** 1 is the first row after the header. */
+  row: number
+  /** A local check (`INVALID_VALUE`, `MISSING_FIELD`, `MALFORMED_ROW`) or the API's error. */
+  error: BatchItemError
+}
+
+export interface ImportResult {
+  rows_total: number
+  /** Rows before the resume point. */
+  rows_skipped: number
+  /** Rows created (0 when validate-only). */
+  imported: number
+  failed: number
+  /** Every failed row, in row order. */
+  errors: ImportRowError[]
+  /** Rows handled: pass it as `resumeFrom` to continue. */
+  checkpoint: number
+  validate_only: boolean
+}
+
 export declare class BatchHandle {
   private constructor()
   /** `bat_...` */
@@ -237,6 +285,12 @@ export declare class Batch {
   execute(options?: BatchOptions): Promise<BatchResult>
   submit(options?: BatchOptions): Promise<BatchHandle>
   prepare(options?: BatchOptions): PreparedRequest
+  /**
+   * Imports CSV rows (the header row names the fields) as records of `resource` (path or
+   * snake-case name), in lenient batches. Rejects with `invalid_request` for a bad header, an
+   * unknown resource or batch size, or in a build without CSV import (the wasm build).
+   */
+  fromCsv(resource: string, csvText: string, options?: CsvImportOptions): Promise<ImportResult>
 }
 
 export type EventType =

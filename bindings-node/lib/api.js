@@ -7,7 +7,8 @@
 //
 // Backend contract: `NativeClient` (constructor(options); prepare, list, get, create, update,
 // delete, paginate -> { next(), nextPage() }, request, eventTypes, batchPrepare,
-// batchExecute, batchSubmit -> { id, status(), wait() }, batchHandle, webhook*),
+// batchExecute, batchSubmit -> { id, status(), wait() }, batchHandle, optional
+// batchImportCsv(resource, csvText, settings, onProgress), webhook*),
 // `NativeWebhook` (constructor(secrets, toleranceSec); either check(body, id, timestamp,
 // signature, xSignature) / checkAt(..., nowSec), which throw unless the delivery verifies (the
 // JS then parses the body), or verify(...) / verifyAt(...) returning the event; sign -> flat
@@ -386,6 +387,37 @@ function createApi(backend) {
       const c = this[native]
       const [s] = this._resolve(opts)
       return prepared(sync(() => c.batchPrepare(this._ops, s)))
+    }
+
+    /**
+     * Imports CSV rows (header row = field names) as records of `resource`, in lenient
+     * batches of `batchSize` rows; resolves to the import result. The core does the work.
+     */
+    fromCsv(resource, csvText, opts) {
+      const c = this[native]
+      if (typeof c.batchImportCsv !== 'function') {
+        return Promise.reject(
+          new ErpError('CSV import is not available in this build', {
+            kind: 'invalid_request',
+            code: 'INVALID_REQUEST',
+          }),
+        )
+      }
+      const o = opts || {}
+      const s = {}
+      for (const k of ['validateOnly', 'batchSize', 'resumeFrom', 'idempotencyKey']) {
+        if (o[k] !== undefined && o[k] !== null) s[k] = o[k]
+      }
+      const ro = requestOptions({
+        timeoutMs: o.timeoutMs,
+        maxRetries: o.maxRetries,
+        headers: o.headers,
+        suppressWebhooks: o.suppressWebhooks,
+      })
+      const merged = mergeOptions(this._settings.options, ro && Object.keys(ro).length ? ro : undefined)
+      if (merged) s.options = merged
+      const p = progressFn(o.onProgress !== undefined ? o.onProgress : this._onProgress)
+      return call(() => c.batchImportCsv(String(resource), String(csvText), s, p))
     }
   }
 

@@ -186,6 +186,16 @@ pub struct NativeBatchSettings {
     pub options: Option<NativeRequestOptions>,
 }
 
+/// CSV import settings.
+#[napi(object)]
+pub struct NativeCsvImportSettings {
+    pub validate_only: Option<bool>,
+    pub batch_size: Option<u32>,
+    pub resume_from: Option<u32>,
+    pub idempotency_key: Option<String>,
+    pub options: Option<NativeRequestOptions>,
+}
+
 /// Webhook parameters (register / update).
 #[napi(object)]
 pub struct NativeWebhookParams {
@@ -343,6 +353,42 @@ impl NativeClient {
             });
         }
         Ok(b)
+    }
+
+    fn csv_import(
+        &self,
+        resource: &str,
+        csv_text: String,
+        settings: Option<NativeCsvImportSettings>,
+        progress: Option<ProgressFn>,
+    ) -> Result<core::CsvImport> {
+        let mut imp = self.client.batch().from_csv(resource, csv_text);
+        if let Some(s) = settings {
+            if let Some(x) = s.validate_only {
+                imp = imp.validate_only(x);
+            }
+            if let Some(n) = s.batch_size {
+                imp = imp.batch_size(n as usize);
+            }
+            if let Some(n) = s.resume_from {
+                imp = imp.resume_from(n as usize);
+            }
+            if let Some(k) = s.idempotency_key {
+                imp = imp.idempotency_key(k);
+            }
+            if s.options.is_some() {
+                imp = imp.options(&NativeRequestOptions::to_core(s.options)?);
+            }
+        }
+        if let Some(f) = progress {
+            let f = Arc::new(f);
+            imp = imp.on_progress(move |p| {
+                if let Ok(v) = serde_json::to_value(p) {
+                    f.call(v, ThreadsafeFunctionCallMode::NonBlocking);
+                }
+            });
+        }
+        Ok(imp)
     }
 
     fn webhooks(&self, options: Option<NativeRequestOptions>) -> Result<core::Webhooks> {
@@ -577,6 +623,24 @@ impl NativeClient {
         spawn(env, async move {
             let handle = b.submit().await.map_err(to_js)?;
             Ok(NativeBatchHandle { handle })
+        })
+    }
+
+    /// Imports CSV rows as records of `resource` (the core parses, chunks and checkpoints);
+    /// resolves to the import result (serde's keys).
+    #[napi(ts_return_type = "Promise<unknown>")]
+    pub fn batch_import_csv<'e>(
+        &self,
+        env: &'e Env,
+        resource: String,
+        csv_text: String,
+        settings: Option<NativeCsvImportSettings>,
+        #[napi(ts_arg_type = "(progress: unknown) => void")] on_progress: Option<ProgressFn>,
+    ) -> Result<PromiseRaw<'e, Value>> {
+        let imp = guard(|| self.csv_import(&resource, csv_text, settings, on_progress))?;
+        spawn(env, async move {
+            let r = imp.execute().await;
+            to_value(&r.map_err(to_js)?)
         })
     }
 

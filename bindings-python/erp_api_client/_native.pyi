@@ -18,6 +18,8 @@ from .types import (
     BatchProgress,
     BatchResult,
     Delivery,
+    ImportProgress,
+    ImportResult,
     PreparedRequest,
     Record,
     WebhookEndpoint,
@@ -58,6 +60,7 @@ _Body = Union[bytes, bytearray, memoryview, str]
 _FilterValue = Union[str, int, float, bool]
 _Ids = Union[str, Sequence[str]]
 _Progress = Callable[[BatchProgress], object]
+_ImportProgress = Callable[[ImportProgress], object]
 
 @final
 class Page:
@@ -230,6 +233,17 @@ class Batch:
         idempotency_key: Optional[str] = None,
         progress: Optional[_Progress] = None,
     ) -> BatchHandle: ...
+    def from_csv(
+        self,
+        resource: str,
+        csv_text: str,
+        *,
+        validate_only: bool = False,
+        batch_size: int = 500,
+        resume_from: int = 0,
+        idempotency_key: Optional[str] = None,
+        progress: Optional[_ImportProgress] = None,
+    ) -> ImportResult: ...
     def __len__(self) -> int: ...
 
 @final
@@ -277,6 +291,17 @@ class AsyncBatch:
         idempotency_key: Optional[str] = None,
         progress: Optional[_Progress] = None,
     ) -> Awaitable[AsyncBatchHandle]: ...
+    def from_csv(
+        self,
+        resource: str,
+        csv_text: str,
+        *,
+        validate_only: bool = False,
+        batch_size: int = 500,
+        resume_from: int = 0,
+        idempotency_key: Optional[str] = None,
+        progress: Optional[_ImportProgress] = None,
+    ) -> Awaitable[ImportResult]: ...
     def __len__(self) -> int: ...
 
 @final

@@ -12,6 +12,9 @@ __all__ = [
     "BatchItemResult",
     "BatchResult",
     "BatchProgress",
+    "ImportProgress",
+    "RowError",
+    "ImportResult",
     "WebhookRetryPolicy",
     "WebhookEndpoint",
     "DeliveryAttempt",
@@ -75,6 +78,34 @@ class BatchProgress(TypedDict):
     operations_done: int
     operations_total: int
     failed: int
+
+
+class ImportProgress(TypedDict):
+    """Progress of a CSV import after each chunk (``rows_done`` is the checkpoint)."""
+
+    rows_total: int
+    rows_done: int
+    imported: int
+    failed: int
+
+
+class RowError(TypedDict):
+    """A CSV row that was not imported (``row`` 1 is the first row after the header)."""
+
+    row: int
+    error: ItemError
+
+
+class ImportResult(TypedDict):
+    """What ``Batch.from_csv`` did."""
+
+    rows_total: int
+    rows_skipped: int
+    imported: int
+    failed: int
+    errors: List[RowError]
+    checkpoint: int
+    validate_only: bool
 
 
 class WebhookRetryPolicy(TypedDict):

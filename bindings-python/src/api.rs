@@ -16,8 +16,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use erp_api_client::{
-    BatchMode, BatchOperation, BatchProgress, Client as CoreClient, ClientBuilder, DeliveryQuery,
-    Error, Method, Op, RequestOptions, WebhookParams, WebhookRetryPolicy,
+    BatchMode, BatchOperation, BatchProgress, Client as CoreClient, ClientBuilder, CsvImport,
+    DeliveryQuery, Error, ImportProgress, Method, Op, RequestOptions, WebhookParams,
+    WebhookRetryPolicy,
 };
 
 use crate::{aio, core, from_py, guard, rt, to_py, to_py_obj};
@@ -843,6 +844,50 @@ impl BatchState {
         self.ops.push(BatchOperation { method, path, body });
         Ok(())
     }
+
+    /// The core CSV import on this batch (its options included); the core parses, chunks,
+    /// checkpoints and checks the settings.
+    #[allow(clippy::too_many_arguments)]
+    fn csv_import(
+        &self,
+        py: Python<'_>,
+        resource: &str,
+        csv_text: String,
+        validate_only: bool,
+        batch_size: usize,
+        resume_from: usize,
+        idempotency_key: Option<String>,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<CsvImport> {
+        let b = self.build(py, BatchArgs::default(), None)?;
+        let mut imp = b
+            .from_csv(resource, csv_text)
+            .validate_only(validate_only)
+            .batch_size(batch_size)
+            .resume_from(resume_from);
+        if let Some(k) = idempotency_key {
+            imp = imp.idempotency_key(k);
+        }
+        if let Some(cb) = progress {
+            imp = imp.on_progress(move |p: ImportProgress| {
+                Python::attach(|py| {
+                    let call = || -> PyResult<()> {
+                        let d = PyDict::new(py);
+                        d.set_item("rows_total", p.rows_total)?;
+                        d.set_item("rows_done", p.rows_done)?;
+                        d.set_item("imported", p.imported)?;
+                        d.set_item("failed", p.failed)?;
+                        cb.call1(py, (d,))?;
+                        Ok(())
+                    };
+                    if let Err(e) = call() {
+                        e.write_unraisable(py, Some(cb.bind(py)));
+                    }
+                })
+            });
+        }
+        Ok(imp)
+    }
 }
 
 fn batch_handle_out(
@@ -868,7 +913,8 @@ fn batch_handle_out(
 macro_rules! batch_class {
     ($cls:ident, $name:literal, $asynch:literal) => {
         /// A batch of operations. `add()` returns the batch; `execute()` runs it and answers
-        /// the result; `submit()` runs it in the background and answers a handle.
+        /// the result; `submit()` runs it in the background and answers a handle;
+        /// `from_csv()` imports CSV rows as records.
         #[pyclass(name = $name, module = "erp_api_client._native")]
         pub(crate) struct $cls {
             s: BatchState,
@@ -969,6 +1015,30 @@ macro_rules! batch_class {
                 run(py, $asynch, async move { b.submit().await }, move |py, h| {
                     batch_handle_out(py, cell, $asynch, h)
                 })
+            }
+
+            /// Imports CSV rows as records of `resource` (lenient batches of `batch_size`
+            /// rows); answers the import result.
+            #[allow(clippy::too_many_arguments, clippy::wrong_self_convention)]
+            #[pyo3(signature = (resource, csv_text, *, validate_only = false, batch_size = 500, resume_from = 0, idempotency_key = None, progress = None))]
+            fn from_csv(
+                &self,
+                py: Python<'_>,
+                resource: &str,
+                csv_text: String,
+                validate_only: bool,
+                batch_size: usize,
+                resume_from: usize,
+                idempotency_key: Option<String>,
+                progress: Option<Py<PyAny>>,
+            ) -> PyResult<Py<PyAny>> {
+                let imp = self.s.csv_import(py, resource, csv_text, validate_only, batch_size, resume_from, idempotency_key, progress)?;
+                if $asynch {
+                    aio::spawn(py, async move { imp.execute().await }, ser_out)
+                } else {
+                    let r = rt::block(py, move || async move { imp.execute().await })?;
+                    guard(py, || ser_out(py, r))
+                }
             }
 
             fn __len__(&self) -> usize {

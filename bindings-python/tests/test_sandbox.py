@@ -487,3 +487,56 @@ def test_submit_wait_reports_progress(sandbox: Any, key: str) -> None:
     assert result["total"] == 3 and result["successful"] == 3
     assert seen and seen[-1]["operations_done"] == 3
     assert repr(h) == f'BatchHandle(id="{h.id}")'
+
+
+def test_csv_import_reports_rows_and_resumes_from_a_checkpoint(sandbox: Any, key: str) -> None:
+    c = client(sandbox, key)
+    rows = ["sku,name,quantity,unit_price"]
+    for i in range(1, 26):
+        if i == 7:
+            rows.append("SKU-7,Seven,lots,1")  # not a number: caught locally
+        elif i == 12:
+            rows.append("SKU-3,Dup,1,1")  # duplicate sku: 409 from the API
+        else:
+            rows.append(f"SKU-{i},Item {i},{i},{i}.5")
+    csv = "\n".join(rows) + "\n"
+
+    # Validation only (through the asyncio client too): nothing is sent.
+    async def check() -> Dict[str, Any]:
+        async with aclient(sandbox, key) as ac:
+            with pytest.raises(erp.InvalidRequestError, match="batch_size"):
+                await ac.batch().from_csv("inventory-items", csv, batch_size=0)
+            return dict(await ac.batch().from_csv("inventory-items", csv, validate_only=True))
+
+    checked = asyncio.run(check())
+    assert (checked["rows_total"], checked["imported"], checked["failed"]) == (25, 0, 1)
+    assert checked["validate_only"] is True
+    assert [(e["row"], e["error"]["code"]) for e in checked["errors"]] == [(7, "INVALID_VALUE")]
+    assert len(c.inventory_items.list()) == 0, "validate_only sends nothing"
+    with pytest.raises(erp.InvalidRequestError, match="unknown resource"):
+        c.batch().from_csv("invoices", "a\n1\n")
+
+    # First run, in chunks of 10, reporting progress after each chunk.
+    seen: List[Dict[str, int]] = []
+    first = c.batch().from_csv(
+        "inventory-items", csv, batch_size=10, idempotency_key="stock-import", progress=seen.append
+    )
+    assert [p["rows_done"] for p in seen] == [10, 20, 25]
+    assert seen[-1]["rows_total"] == 25
+    assert (first["imported"], first["failed"]) == (23, 2)
+    assert [(e["row"], e["error"]["code"]) for e in first["errors"]] == [
+        (7, "INVALID_VALUE"),
+        (12, "CONFLICT"),
+    ]
+    assert first["checkpoint"] == 25 and first["validate_only"] is False
+
+    # Resuming from row 10 re-sends rows 11..25 with the same chunk keys: replayed, not duplicated.
+    resumed = c.batch().from_csv(
+        "inventory_items", csv, batch_size=10, idempotency_key="stock-import", resume_from=10
+    )
+    assert resumed["rows_skipped"] == 10
+    assert resumed["imported"] == 14
+    items = list(c.inventory_items.limit(100).iter())
+    assert len(items) == 23
+    item5 = next(r for r in items if r["sku"] == "SKU-5")
+    assert item5["quantity"] == 5 and item5["unit_price"] == 5.5

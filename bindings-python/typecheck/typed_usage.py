@@ -16,7 +16,14 @@ from erp_api_client import (
     Webhook,
     WebhookVerificationError,
 )
-from erp_api_client.types import BatchProgress, BatchResult, PreparedRequest, WebhookEndpoint
+from erp_api_client.types import (
+    BatchProgress,
+    BatchResult,
+    ImportProgress,
+    ImportResult,
+    PreparedRequest,
+    WebhookEndpoint,
+)
 
 
 def sync_usage(client: Client) -> List[str]:
@@ -43,6 +50,20 @@ def sync_usage(client: Client) -> List[str]:
     )
     names.extend(str(r["status"]) for r in result["results"])
     handle: BatchHandle = client.batch().add("DELETE", "/companies/cmp_1").submit()
+
+    def on_rows(p: ImportProgress) -> None:
+        print(p["rows_done"], p["rows_total"], p["imported"], p["failed"])
+
+    imported: ImportResult = client.batch().from_csv(
+        "inventory-items",
+        "sku,name\nA-1,Bolt\n",
+        batch_size=100,
+        resume_from=0,
+        idempotency_key="stock-1",
+        progress=on_rows,
+    )
+    names.extend(f"{e['row']}: {e['error']['code']}" for e in imported["errors"])
+    names.append(str(imported["checkpoint"]))
     final: BatchResult = handle.wait()
     names.append(final["status"])
     hook: WebhookEndpoint = client.webhooks.register(
@@ -72,6 +93,10 @@ async def async_usage(client: AsyncClient) -> int:
     total += r["successful"]
     handle = await client.batch().add("POST", "/companies", {"name": "C"}).submit()
     total += (await handle.wait())["total"]
+    checked: ImportResult = await client.batch().from_csv(
+        "companies", "name\nAcme\n", validate_only=True
+    )
+    total += checked["rows_total"]
     hook: WebhookEndpoint = await client.webhooks.register("https://example.com/h", "company.created")
     await client.webhooks.delete(hook["id"])
     return total

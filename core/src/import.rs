@@ -112,11 +112,20 @@ impl Batch {
     /// row names the fields; empty cells are left out; cells of number fields become numbers
     /// and of array fields (`lines`) are JSON. Rows are sent as lenient batches (each row
     /// stands alone) of `batch_size` rows.
+    /// It starts a batch of its own: calling it after `add()` is an error (reported by
+    /// `execute`), since those operations would otherwise ride along with every chunk.
     pub fn from_csv(self, resource: &str, csv_text: impl Into<String>) -> CsvImport {
+        let resource = if self.operations().is_empty() {
+            resource_info(resource).ok_or_else(|| format!("unknown resource '{resource}'"))
+        } else {
+            Err(
+                "from_csv starts a batch of its own: call it on client.batch() without add()"
+                    .into(),
+            )
+        };
         CsvImport {
             batch: self.lenient(),
-            resource: resource_info(resource)
-                .ok_or_else(|| format!("unknown resource '{resource}'")),
+            resource,
             text: csv_text.into(),
             validate_only: false,
             batch_size: 500,
@@ -425,6 +434,14 @@ mod tests {
             assert_eq!(e.kind(), "invalid_request");
             assert!(e.message().contains(needle), "{e}");
         }
+        let e = c
+            .batch()
+            .add(crate::Method::Get, "/companies", ())
+            .from_csv("companies", "name\nx\n")
+            .execute()
+            .await
+            .unwrap_err();
+        assert!(e.message().contains("without add()"), "{e}");
         let e = c
             .batch()
             .from_csv("companies", "name\nx\n")

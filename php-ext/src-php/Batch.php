@@ -172,6 +172,59 @@ final class Batch
     }
 
     /**
+     * Imports CSV rows as records of `$resource` (its path, `inventory-items`, or snake-case
+     * name): each row becomes a `POST /{resource}`, sent as lenient batches of `$batchSize`
+     * rows. Parsing, checks, chunking and checkpoints are the core's. The header row names the
+     * fields; empty cells are left out; cells of number fields become numbers.
+     *
+     * ```php
+     * $r = $client->batch()->fromCsv('inventory-items', $csv, batchSize: 500, idempotencyKey: 'stock-1');
+     * foreach ($r['errors'] as $e) { echo "row {$e['row']}: {$e['error']['code']}\n"; }
+     * // Interrupted? Run again with resumeFrom: $r['checkpoint'] and the same idempotency key.
+     * ```
+     *
+     * Failed rows do not throw: they are listed in `errors` (a local check, `INVALID_VALUE`,
+     * `MISSING_FIELD`, `MALFORMED_ROW`, is never sent; an API failure, e.g. `CONFLICT`, is
+     * reported for its row). Per-request options come from {@see withOptions()}. There is no
+     * progress callback: the returned `checkpoint` is the rows handled.
+     *
+     * @param string      $resource       e.g. `inventory-items`
+     * @param string      $csv            the CSV text, header row first
+     * @param bool        $validateOnly   only parse and check the rows locally; send nothing
+     * @param int         $batchSize      rows per batch request (1 to 1000)
+     * @param int         $resumeFrom     skip this many data rows (a `checkpoint` of an earlier run)
+     * @param string|null $idempotencyKey a key for the whole import: each chunk is sent with
+     *                                    `<key>:<first row>`, so a resumed run replays instead of
+     *                                    creating rows twice
+     *
+     * @return array{rows_total: int, rows_skipped: int, imported: int, failed: int,
+     *               errors: list<array{row: int, error: array{code: string, message: string, details: mixed}}>,
+     *               checkpoint: int, validate_only: bool}
+     * @throws ErpException kind `invalid_request` for an unknown resource or column, a missing
+     *                      required column, or a batch size out of range; an API error if a
+     *                      batch request itself is refused
+     */
+    public function fromCsv(
+        string $resource,
+        string $csv,
+        bool $validateOnly = false,
+        int $batchSize = 500,
+        int $resumeFrom = 0,
+        ?string $idempotencyKey = null,
+    ): array {
+        return Native::get()->call($this->client, [
+            'op' => 'batch.from_csv',
+            'resource' => $resource,
+            'csv' => $csv,
+            'validate_only' => $validateOnly,
+            'batch_size' => $batchSize,
+            'resume_from' => $resumeFrom,
+            'idempotency_key' => $idempotencyKey,
+            'options' => Options::from($this->options),
+        ]);
+    }
+
+    /**
      * The (first) batch request, built but not sent (a dry run).
      *
      * @return array<string, mixed>

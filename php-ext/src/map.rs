@@ -6,8 +6,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use base64::Engine as _;
 use erp_api_client::retry::{Decision, Outcome};
 use erp_api_client::{
-    spec, Batch, BatchHandle, BatchMode, Client, ClientBuilder, DeliveryQuery, Error, Method, Op,
-    PreparedRequest, Query, RequestOptions, RetryPolicy, WebhookParams,
+    spec, Batch, BatchHandle, BatchMode, Client, ClientBuilder, CsvImport, DeliveryQuery, Error,
+    Method, Op, PreparedRequest, Query, RequestOptions, RetryPolicy, WebhookParams,
 };
 use serde_json::{json, Value};
 
@@ -236,6 +236,27 @@ fn build_batch(client: &Client, req: &Value) -> R<Batch> {
     Ok(b.options(&options_of(req)?))
 }
 
+/// A CSV import (`client.batch().from_csv(...)`): parsing, chunking and checkpoints are the
+/// core's. No progress callback crosses the C ABI.
+fn build_csv_import(client: &Client, req: &Value) -> R<CsvImport> {
+    let mut i = client
+        .batch()
+        .from_csv(req_str(req, "resource")?, req_str(req, "csv")?);
+    if let Some(v) = opt_bool(req, "validate_only")? {
+        i = i.validate_only(v);
+    }
+    if let Some(n) = opt_u64(req, "batch_size")? {
+        i = i.batch_size(usize::try_from(n).unwrap_or(usize::MAX));
+    }
+    if let Some(n) = opt_u64(req, "resume_from")? {
+        i = i.resume_from(usize::try_from(n).unwrap_or(usize::MAX));
+    }
+    if let Some(k) = opt_str(req, "idempotency_key")? {
+        i = i.idempotency_key(k);
+    }
+    Ok(i.options(&options_of(req)?))
+}
+
 fn webhook_params(req: &Value) -> R<WebhookParams> {
     let mut p = WebhookParams {
         url: opt_str(req, "url")?.map(str::to_owned),
@@ -295,6 +316,7 @@ pub(crate) fn call(client: &Client, req: &Value) -> R<Value> {
             let h = wait(build_batch(client, req)?.submit())?;
             Ok(json!({"id": h.id()}))
         }
+        "batch.from_csv" => to_json(wait(build_csv_import(client, req)?.execute())?),
         "batch.status" => to_json(wait(BatchHandle::from_id(client, id()?).status())?),
         "batch.wait" => to_json(wait(BatchHandle::from_id(client, id()?).wait())?),
         "event_types" => wait(client.event_types()),

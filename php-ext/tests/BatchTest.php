@@ -112,4 +112,47 @@ final class BatchTest extends SandboxTestCase
             $this->assertSame('INVALID_REQUEST', $e->getErrorCode());
         }
     }
+
+    public function testCsvImportReportsRowsAndResumesFromACheckpoint(): void
+    {
+        $csv = "sku,name,quantity,unit_price\n";
+        for ($i = 1; $i <= 25; $i++) {
+            $csv .= match ($i) {
+                7 => "SKU-7,Seven,lots,1\n",   // not a number: caught locally
+                12 => "SKU-3,Dup,1,1\n",       // duplicate sku: 409 from the API
+                default => "SKU-{$i},Item {$i},{$i},{$i}.5\n",
+            };
+        }
+
+        $checked = $this->client->batch()->fromCsv('inventory-items', $csv, validateOnly: true);
+        $this->assertSame([25, 0, 1, true], [$checked['rows_total'], $checked['imported'], $checked['failed'], $checked['validate_only']]);
+        $this->assertSame(7, $checked['errors'][0]['row']);
+        $this->assertSame('INVALID_VALUE', $checked['errors'][0]['error']['code']);
+        $this->assertCount(0, $this->client->inventoryItems()->get(), 'validateOnly sends nothing');
+
+        // The PHP face has no progress callback; the checkpoint is in the result.
+        $first = $this->client->batch()->fromCsv('inventory-items', $csv, batchSize: 10, idempotencyKey: 'stock-import');
+        $this->assertSame([23, 2, 25, false], [$first['imported'], $first['failed'], $first['checkpoint'], $first['validate_only']]);
+        $errors = array_map(static fn (array $e) => [$e['row'], $e['error']['code']], $first['errors']);
+        $this->assertSame([[7, 'INVALID_VALUE'], [12, 'CONFLICT']], $errors);
+
+        // Resuming from row 10 re-sends rows 11..25 with the same chunk keys: replayed, not duplicated.
+        $resumed = $this->client->batch()->fromCsv(
+            'inventory-items', $csv, batchSize: 10, resumeFrom: 10, idempotencyKey: 'stock-import',
+        );
+        $this->assertSame(10, $resumed['rows_skipped']);
+        $this->assertSame(14, $resumed['imported']);
+        $all = iterator_to_array($this->client->inventoryItems()->paginate(100)->all(), false);
+        $this->assertCount(23, $all);
+        $item5 = array_values(array_filter($all, static fn (array $r) => $r['sku'] === 'SKU-5'))[0];
+        $this->assertSame(5, $item5['quantity']);
+        $this->assertSame(5.5, $item5['unit_price']);
+
+        try {
+            $this->client->batch()->fromCsv('inventory-items', $csv, batchSize: 0);
+            $this->fail('no exception');
+        } catch (ErpException $e) {
+            $this->assertSame('invalid_request', $e->getKind());
+        }
+    }
 }

@@ -10,6 +10,7 @@ import {
   type Company,
   type Page,
   type BatchResult,
+  type ImportResult,
   type WebhookEndpoint,
   type WebhookEvent,
   type PreparedRequest,
@@ -47,6 +48,15 @@ async function main(): Promise<void> {
     .add('DELETE', '/companies/cmp_1')
     .execute({ mode: 'strict', stopOnError: false, maxParallel: 5, idempotencyKey: 'b1', onProgress: (p) => console.log(p.operationsDone) })
   for (const r of result.results) if (!r.success) console.log(r.error?.code)
+  const imported: ImportResult = await client.batch().fromCsv('inventory-items', 'sku,name\nA-1,Bolt\n', {
+    validateOnly: false,
+    batchSize: 100,
+    resumeFrom: 0,
+    idempotencyKey: 'stock-1',
+    onProgress: (p) => console.log(p.rows_done, p.rows_total, p.imported, p.failed),
+  })
+  for (const e of imported.errors) console.log(e.row, e.error.code, e.error.message)
+  console.log(imported.checkpoint, imported.rows_skipped, imported.validate_only)
   const handle = await client.batch().add('POST', '/vendors', { name: 'V' }).submit()
   const done: BatchResult = await handle.wait()
   console.log(handle.id, done.status, (await handle.status()).processed)
