@@ -11,7 +11,7 @@ VPY := $(VENV)/bin/python
 export CARGO_TERM_COLOR ?= never
 
 .PHONY: test demo demo-build tools venv fmt fmt-check clippy clippy-wasm cargo-test spec-check \
-	rust-test bench-sandbox docs-test dist dist-check
+	rust-test bench-sandbox docs-test dist dist-check bench bench-quick bench-tools
 
 test: rust-test spec-check python-test node-test wasm-test php-test docs-test dist-check
 	@echo "make test: all checks passed"
@@ -72,6 +72,29 @@ demo-build: tools
 # Every code block of the guides in docs/ (python, js, php, rust), run against one sandbox.
 docs-test:
 	SANDBOX_ARGS="--cors-origin *" scripts/with-sandbox.sh .venv/bin/python scripts/run-doc-blocks.py
+
+# Every face against what its users would use instead, against one sandbox: writes
+# bench/RESULTS.md (not part of `make test`). bench-quick is a smoke run with a tenth of the calls.
+bench: bench-build
+	$(VPY) bench/run.py
+
+bench-quick: bench-build
+	$(VPY) bench/run.py --quick --out target/bench-quick.md
+
+bench-build: tools bench-tools python-wheel node-build php-build
+	$(CARGO) build --profile perf -p erp-sandbox -p erp-bench
+	$(CARGO) test --profile perf -p erp-sandbox --test bench --no-run
+
+$(VENV)/.bench-tools: | $(VPY)
+	$(VPY) -m pip install --quiet "requests>=2.31,<3" "httpx>=0.27,<1" "aiohttp>=3.9,<4"
+	touch $@
+
+bench-tools: $(VENV)/.bench-tools
+	@if ! command -v wrk >/dev/null || ! command -v php >/dev/null || ! php -m | grep -qx curl; then \
+	  echo "bench-tools: installing wrk php8.2-cli php8.2-curl"; \
+	  $(PHP_SUDO) apt-get update; \
+	  DEBIAN_FRONTEND=noninteractive $(PHP_SUDO) apt-get install -y wrk php8.2-cli php8.2-curl; \
+	fi
 
 bench-sandbox:
 	$(CARGO) test -p erp-sandbox --release --test bench -- --ignored --nocapture --test-threads 1

@@ -1,9 +1,17 @@
-// Side-by-side: erp-api-client (native) vs the built-in fetch vs http.request on a
-// keep-alive agent, for the same GET against a trivial local server; and Webhook.verify()
-// vs the same check written with node:crypto.
-//   node bench/node/bench.mjs            (after `make node-test` or a napi build)
-import { spawn } from 'node:child_process'
+// `make bench`, Node side: the Node face beside what Node developers use instead.
+//
+// Run by bench/run.py against a sandbox (ERP_BASE_URL, ERP_API_KEY, the record BENCH_ID);
+// writes one JSON row per figure to BENCH_OUT:
+//   - sequential GETs of one record: erp-api-client vs the built-in fetch vs http.request on a
+//     keep-alive agent (body collected and JSON.parse'd: the same work);
+//   - GETs with 64 in flight: the same three;
+//   - a strict batch of 1000 creates, end to end (p50, p95);
+//   - a 10,000-row CSV import (batch().fromCsv, default chunking);
+//   - Webhook.verify() of the 1 KB delivery in BENCH_BODY_FILE vs node:crypto doing the same
+//     checks (HMAC-SHA256, timingSafeEqual, timestamp, JSON.parse), in CPU time per call.
+// BENCH_SCALE (default 1) scales the call counts.
 import http from 'node:http'
+import fs from 'node:fs'
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
@@ -13,25 +21,25 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 const require = createRequire(import.meta.url)
 const { Client, Webhook } = require(path.join(here, '..', '..', 'bindings-node'))
 
-const SEQ = Number(process.env.BENCH_SEQ || 3000)
-const PAR_TOTAL = Number(process.env.BENCH_PAR || 20000)
+const SCALE = Number(process.env.BENCH_SCALE || 1)
+const nOf = (n) => Math.max(10, Math.floor(n * SCALE))
 const IN_FLIGHT = 64
+const base = process.env.ERP_BASE_URL.replace(/\/$/, '')
+const apiKey = process.env.ERP_API_KEY
+const id = process.env.BENCH_ID
+const url = `${base}/api/v1/companies/${id}`
+const headers = { 'x-api-key': apiKey, accept: 'application/json' }
+const rows = []
+function row(workload, client, metric, value, n) {
+  console.error(`  node   ${workload.padEnd(10)} ${client.padEnd(26)} ${metric.padEnd(12)} ${value.toFixed(2).padStart(12)}  (n=${n})`)
+  rows.push({ face: 'node', workload, client, metric, value, n })
+}
 
-const server = spawn(process.execPath, [path.join(here, 'server.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] })
-const base = await new Promise((resolve) => {
-  server.stdout.on('data', (d) => {
-    const m = /listening on (\S+)/.exec(String(d))
-    if (m) resolve(m[1])
-  })
-})
-const url = `${base}/api/v1/companies/cmp_bench0000000000000001`
-const headers = { 'x-api-key': 'sk_bench', accept: 'application/json' }
-
-const client = new Client({ apiKey: 'sk_bench', baseUrl: base, maxRetries: 0 })
+const client = new Client({ apiKey, baseUrl: base, maxRetries: 0 })
 const agent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT })
-
+const companies = client.companies
 const workloads = {
-  'erp-api-client': () => client.companies.get('cmp_bench0000000000000001'),
+  'erp-api-client': () => companies.get(id),
   fetch: async () => (await fetch(url, { headers })).json(),
   'http.request (keep-alive)': () =>
     new Promise((resolve, reject) => {
@@ -39,82 +47,124 @@ const workloads = {
         let s = ''
         res.setEncoding('utf8')
         res.on('data', (c) => (s += c))
-        res.on('end', () => resolve(JSON.parse(s)))
+        res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(s)) : reject(new Error(`HTTP ${res.statusCode}`))))
       })
       req.on('error', reject)
       req.end()
     }),
 }
 
-async function sequential(f, n) {
-  for (let i = 0; i < 200; i++) await f()
-  const t0 = process.hrtime.bigint()
-  for (let i = 0; i < n; i++) await f()
-  return Number(process.hrtime.bigint() - t0) / 1000 / n
+// 1. sequential GETs, interleaved rounds
+{
+  const n = nOf(5000)
+  const rounds = 5
+  const per = Math.max(1, Math.floor(n / rounds))
+  const total = {}
+  for (const [k, f] of Object.entries(workloads)) {
+    total[k] = 0n
+    for (let i = 0; i < 50; i++) await f()
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (const [k, f] of Object.entries(workloads)) {
+      const t0 = process.hrtime.bigint()
+      for (let i = 0; i < per; i++) await f()
+      total[k] += process.hrtime.bigint() - t0
+    }
+  }
+  for (const k of Object.keys(workloads)) row('seq_get', k, 'us_per_call', Number(total[k]) / 1000 / (per * rounds), n)
 }
 
-async function parallel(f, total, inFlight) {
-  await Promise.all(Array.from({ length: inFlight }, () => f()))
+// 2. 64 in flight
+async function rate(f, total) {
+  await Promise.all(Array.from({ length: IN_FLIGHT }, () => f()))
   let left = total
   const t0 = process.hrtime.bigint()
   await Promise.all(
-    Array.from({ length: inFlight }, async () => {
+    Array.from({ length: IN_FLIGHT }, async () => {
       while (left-- > 0) await f()
     }),
   )
   return total / (Number(process.hrtime.bigint() - t0) / 1e9)
 }
-
-const results = {}
-for (const [name, f] of Object.entries(workloads)) {
-  const us = await sequential(f, SEQ)
-  const rps = await parallel(f, PAR_TOTAL, IN_FLIGHT)
-  results[name] = { us, rps }
-  console.log(`${name.padEnd(28)} sequential ${us.toFixed(1).padStart(7)} us/GET   ${IN_FLIGHT} in flight ${rps.toFixed(0).padStart(7)} GET/s`)
+{
+  const n = nOf(10000)
+  for (const [k, f] of Object.entries(workloads)) row('conc_get', k, 'req_per_s', await rate(f, n), n)
 }
-const sdk = results['erp-api-client']
-const ft = results.fetch
-console.log(`ratio vs fetch: sequential ${(ft.us / sdk.us).toFixed(2)}x faster, ${IN_FLIGHT} in flight ${(sdk.rps / ft.rps).toFixed(2)}x the throughput`)
 
-// ---------------------------------------------------------------- verify
-const secret = 'whsec_' + Buffer.alloc(32, 42).toString('base64')
-const key = Buffer.from(secret.slice(6), 'base64')
-const body = Buffer.from(JSON.stringify({ id: 'evt_1', type: 'company.created', created_at: '2026-11-23T12:00:00Z', tenant_id: 'ten_1', data: { id: 'cmp_1', name: 'x'.repeat(860) } }))
-const wh = new Webhook(secret)
-const now = Math.floor(Date.now() / 1000)
-const signed = wh.sign('msg_1', now, body)
-
-function cryptoVerify(b, h) {
-  const mac = createHmac('sha256', key).update(`${h['webhook-id']}.${h['webhook-timestamp']}.`).update(b).digest()
-  const ts = Number(h['webhook-timestamp'])
-  if (Math.abs(Date.now() / 1000 - ts) > 300) throw new Error('timestamp')
-  let ok = false
-  for (const part of h['webhook-signature'].split(' ')) {
-    const sig = Buffer.from(part.slice(3), 'base64')
-    if (sig.length === mac.length && timingSafeEqual(sig, mac)) ok = true
+// 3. strict batch of 1000 creates, end to end
+{
+  const runs = Math.min(20, nOf(20))
+  const times = []
+  for (let r = 0; r < runs + 2; r++) {
+    const t0 = process.hrtime.bigint()
+    const b = client.batch().strict()
+    for (let i = 0; i < 1000; i++) b.add('POST', '/companies', { name: `node-${r}-${i}` })
+    const res = await b.execute()
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6
+    if (res.successful !== 1000) throw new Error(`strict batch: ${JSON.stringify(res).slice(0, 300)}`)
+    if (r >= 2) times.push(ms)
   }
-  if (!ok) throw new Error('no match')
-  return JSON.parse(b)
+  times.sort((a, b) => a - b)
+  row('batch_1000', 'erp-api-client', 'p50_ms', times[Math.floor((times.length * 50) / 100)], runs)
+  row('batch_1000', 'erp-api-client', 'p95_ms', times[Math.min(times.length - 1, Math.floor((times.length * 95) / 100))], runs)
 }
 
-// verify() is synchronous on the JS thread: CPU time per call is the fair measure (and does
-// not move with other load on a shared machine). Best of 5 rounds each, interleaved.
-function cpuTime(f, n) {
-  for (let i = 0; i < 2000; i++) f()
-  const t0 = process.cpuUsage()
-  for (let i = 0; i < n; i++) f()
-  const d = process.cpuUsage(t0)
-  return (d.user + d.system) / n
+// 4. 10,000-row CSV import (the same CSV as every face: bench/rust/src/main.rs csv_text)
+{
+  const times = []
+  for (let r = 0; r < 3; r++) {
+    let text = 'sku,name,quantity,unit_price\n'
+    for (let i = 0; i < 10000; i++) text += `node-${r}-${i},Item ${i},${i % 100},${i % 50}.25\n`
+    const t0 = process.hrtime.bigint()
+    const out = await client.batch().fromCsv('inventory-items', text)
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6)
+    if (out.imported !== 10000 || out.failed !== 0) throw new Error(`import: ${JSON.stringify(out).slice(0, 300)}`)
+  }
+  times.sort((a, b) => a - b)
+  row('csv_10k', 'erp-api-client', 'ms', times[1], 10000)
 }
-const N = 50000
-let v1 = Infinity
-let v2 = Infinity
-for (let round = 0; round < 5; round++) {
-  v1 = Math.min(v1, cpuTime(() => wh.verify(body, signed), N))
-  v2 = Math.min(v2, cpuTime(() => cryptoVerify(body, signed), N))
+
+// 5. verify a 1 KB delivery. verify() is synchronous on the JS thread: CPU time per call is
+// the fair measure. Best of 5 interleaved rounds each.
+{
+  const secret = process.env.BENCH_SECRET
+  const key = Buffer.from(secret.slice(6), 'base64')
+  const body = fs.readFileSync(process.env.BENCH_BODY_FILE)
+  const wh = new Webhook(secret)
+  const signed = wh.sign('msg_bench', Math.floor(Date.now() / 1000), body)
+  const byHand = (parse) => () => {
+    const h = signed
+    const ts = Number(h['webhook-timestamp'])
+    if (Math.abs(Date.now() / 1000 - ts) > 300) throw new Error('timestamp')
+    const mac = createHmac('sha256', key).update(`${h['webhook-id']}.${h['webhook-timestamp']}.`).update(body).digest()
+    let ok = false
+    for (const part of h['webhook-signature'].split(' ')) {
+      const sig = Buffer.from(part.slice(3), 'base64')
+      if (sig.length === mac.length && timingSafeEqual(sig, mac)) ok = true
+    }
+    if (!ok) throw new Error('no match')
+    return parse ? JSON.parse(body) : undefined
+  }
+  const fns = {
+    'erp Webhook.verify': () => wh.verify(body, signed),
+    'node:crypto + JSON.parse': byHand(true),
+    'node:crypto (signature only)': byHand(false),
+  }
+  if (typeof wh.verifySignature === 'function') fns['erp Webhook.verifySignature'] = () => wh.verifySignature(body, signed)
+  const n = nOf(50000)
+  const best = {}
+  for (let round = 0; round < 5; round++) {
+    for (const [k, f] of Object.entries(fns)) {
+      for (let i = 0; i < 1000; i++) f()
+      const t0 = process.cpuUsage()
+      for (let i = 0; i < n; i++) f()
+      const d = process.cpuUsage(t0)
+      best[k] = Math.min(best[k] ?? Infinity, (d.user + d.system) / n)
+    }
+  }
+  for (const [k, v] of Object.entries(best)) row('verify', k, 'us_per_call', v, n)
 }
-console.log(`verify ${body.length} B body (CPU time): erp-api-client ${v1.toFixed(2)} us, node:crypto (HMAC + timingSafeEqual + JSON.parse) ${v2.toFixed(2)} us, ratio ${(v2 / v1).toFixed(2)}x`)
 
 agent.destroy()
-server.kill('SIGTERM')
+fs.writeFileSync(process.env.BENCH_OUT, JSON.stringify(rows, null, 1))
 process.exit(0)

@@ -1,17 +1,17 @@
-"""Side-by-side benchmark of the Python face against the usual Python HTTP clients.
+"""`make bench`, Python side: the Python face beside what Python developers use instead.
 
-Against a running sandbox (ERP_BASE_URL, ERP_API_KEY), one company is created and then:
-  - sequential GETs of it: erp Client vs requests vs httpx.Client
-  - N concurrent GETs with 64 in flight: erp AsyncClient vs aiohttp vs httpx.AsyncClient
-  - verify() of a signed 1 KB body vs the stdlib hmac doing the same work
-    (HMAC-SHA256 over "id.ts.body", base64, constant-time compare, json.loads)
+Run by bench/run.py against a sandbox (ERP_BASE_URL, ERP_API_KEY, the record BENCH_ID);
+writes one JSON row per figure to BENCH_OUT:
 
-    pip install requests httpx aiohttp
-    ERP_BASE_URL=http://127.0.0.1:8080 ERP_API_KEY=sk_... python bench/python/bench.py [--quick]
+- sequential GETs of one record: erp Client vs requests.Session vs httpx.Client;
+- GETs with 64 in flight: erp AsyncClient vs aiohttp vs httpx.AsyncClient (httpx gets a
+  tenth of the calls: it is that slow at this; the rate is what is compared);
+- a strict batch of 1000 creates, end to end (p50, p95);
+- a 10,000-row CSV import (`batch.from_csv`, default chunking);
+- verify() of the 1 KB delivery in BENCH_BODY_FILE vs the stdlib doing the same checks
+  (HMAC-SHA256 of "id.ts.body", base64, hmac.compare_digest, timestamp, json.loads).
 
-    python bench/python/bench.py --trivial   # against a trivial local server instead
-
-Clients missing from the environment are skipped.
+BENCH_SCALE (default 1) scales the call counts (bench/run.py --quick uses 0.1).
 """
 
 from __future__ import annotations
@@ -22,181 +22,183 @@ import hashlib
 import hmac
 import json
 import os
-import socket
-import subprocess
+import statistics
 import sys
 import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List
+
+import aiohttp
+import httpx
+import requests
 
 import erp_api_client as erp
 
-QUICK = "--quick" in sys.argv
-SEQ = 300 if QUICK else 2000
-CONC = 2000 if QUICK else 10000
+SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 IN_FLIGHT = 64
+ROWS: List[Dict[str, Any]] = []
 
 
-def per_call_us(fn: Callable[[], Any], n: int) -> float:
-    for _ in range(min(50, n)):
-        fn()
-    t0 = time.perf_counter()
-    for _ in range(n):
-        fn()
-    return (time.perf_counter() - t0) / n * 1e6
+def n_of(n: int) -> int:
+    return max(10, int(n * SCALE))
 
 
-def report(title: str, rows: Dict[str, float], unit: str, base: str, lower_is_better: bool) -> None:
-    print(f"\n{title}")
-    ref = rows.get(base)
-    for name, v in rows.items():
-        ratio = ""
-        if ref and name != base and v:
-            r = (v / ref) if lower_is_better else (ref / v)
-            ratio = f"  ({r:.2f}x {'slower' if lower_is_better else 'less'} than {base})"
-            if r < 1:
-                ratio = f"  ({1 / r:.2f}x {'faster' if lower_is_better else 'more'} than {base})"
-        print(f"  {name:<22} {v:>10.1f} {unit}{ratio}")
-
-
-def trivial_server() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    here = os.path.dirname(os.path.abspath(__file__))
-    proc = subprocess.Popen(
-        [sys.executable, os.path.join(here, "trivial_server.py"), str(port)],
-        stdout=subprocess.PIPE,
-        text=True,
+def row(workload: str, client: str, metric: str, value: float, n: int) -> None:
+    print(f"  python {workload:<10} {client:<26} {metric:<12} {value:>12.2f}  (n={n})", file=sys.stderr)
+    ROWS.append(
+        {"face": "python", "workload": workload, "client": client, "metric": metric, "value": value, "n": n}
     )
-    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-    import atexit
 
-    atexit.register(proc.kill)
-    return f"http://127.0.0.1:{port}"
+
+def interleaved_us(fns: Dict[str, Callable[[], Any]], n: int, rounds: int = 5) -> Dict[str, float]:
+    """Microseconds per call of each fn, in interleaved rounds so drift hits all alike."""
+    for f in fns.values():
+        for _ in range(50):
+            f()
+    total = {k: 0.0 for k in fns}
+    per_round = max(1, n // rounds)
+    for _ in range(rounds):
+        for k, f in fns.items():
+            t0 = time.perf_counter()
+            for _ in range(per_round):
+                f()
+            total[k] += time.perf_counter() - t0
+    return {k: v / (per_round * rounds) * 1e6 for k, v in total.items()}
+
+
+async def gather_rate(one: Callable[[], Any], n: int) -> float:
+    sem = asyncio.Semaphore(IN_FLIGHT)
+
+    async def guarded() -> None:
+        async with sem:
+            await one()
+
+    await asyncio.gather(*(guarded() for _ in range(200)))  # warm the pool
+    t0 = time.perf_counter()
+    await asyncio.gather(*(guarded() for _ in range(n)))
+    return n / (time.perf_counter() - t0)
+
+
+def csv_text(run: int, n: int) -> str:
+    """The CSV every face imports (bench/rust has the same): skus unique per face and run."""
+    lines = ["sku,name,quantity,unit_price"]
+    lines += [f"python-{run}-{i},Item {i},{i % 100},{i % 50}.25" for i in range(n)]
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
-    if "--trivial" in sys.argv:
-        base_url, key = trivial_server(), "sk_bench"
-        client = erp.Client(key, base_url=base_url)
-        cid = "cmp_1"
-        print(f"against a trivial local server at {base_url}")
-    else:
-        base_url = os.environ["ERP_BASE_URL"].rstrip("/")
-        key = os.environ["ERP_API_KEY"]
-        client = erp.Client(key, base_url=base_url)
-        cid = client.companies.create({"name": "Bench Co"})["id"]
-        print(f"against the sandbox at {base_url}")
-    url = f"{base_url}/api/v1/companies/{cid}"
+    base = os.environ["ERP_BASE_URL"].rstrip("/")
+    key = os.environ["ERP_API_KEY"]
+    cid = os.environ["BENCH_ID"]
+    url = f"{base}/api/v1/companies/{cid}"
     headers = {"x-api-key": key, "accept": "application/json"}
+    client = erp.Client(key, base_url=base, max_retries=0)
 
-    seq: Dict[str, float] = {}
-    seq["erp_api_client"] = per_call_us(lambda: client.companies.get(cid), SEQ)
-    try:
-        import requests
-
-        s = requests.Session()
-        seq["requests"] = per_call_us(lambda: s.get(url, headers=headers).json(), SEQ)
-    except ImportError:
-        pass
-    try:
-        import httpx
-
-        hc = httpx.Client(headers=headers)
-        seq["httpx"] = per_call_us(lambda: hc.get(url).json(), SEQ)
-    except ImportError:
-        pass
-    report(f"sequential GET ({SEQ} calls)", seq, "us/call", "erp_api_client", True)
-
-    conc: Dict[str, float] = {}
-
-    async def erp_run() -> float:
-        ac = erp.AsyncClient(key, base_url=base_url)
-        res = ac.companies
-        sem = asyncio.Semaphore(IN_FLIGHT)
-
-        async def one() -> None:
-            async with sem:
-                await res.get(cid)
-
-        await asyncio.gather(*(one() for _ in range(200)))
-        t0 = time.perf_counter()
-        await asyncio.gather(*(one() for _ in range(CONC)))
-        return CONC / (time.perf_counter() - t0)
-
-    conc["erp_api_client async"] = asyncio.run(erp_run())
-    try:
-        import aiohttp
-
-        async def aio_run() -> float:
-            conn = aiohttp.TCPConnector(limit=IN_FLIGHT)
-            async with aiohttp.ClientSession(connector=conn, headers=headers) as s:
-                sem = asyncio.Semaphore(IN_FLIGHT)
-
-                async def one() -> None:
-                    async with sem:
-                        async with s.get(url) as r:
-                            await r.json()
-
-                await asyncio.gather(*(one() for _ in range(200)))
-                t0 = time.perf_counter()
-                await asyncio.gather(*(one() for _ in range(CONC)))
-                return CONC / (time.perf_counter() - t0)
-
-        conc["aiohttp"] = asyncio.run(aio_run())
-    except ImportError:
-        pass
-    try:
-        import httpx
-
-        async def httpx_run() -> float:
-            n = max(500, CONC // 10)  # httpx is slow at this: fewer calls, same rate measure
-            limits = httpx.Limits(max_connections=IN_FLIGHT)
-            async with httpx.AsyncClient(headers=headers, limits=limits) as s:
-                sem = asyncio.Semaphore(IN_FLIGHT)
-
-                async def one() -> None:
-                    async with sem:
-                        (await s.get(url)).json()
-
-                t0 = time.perf_counter()
-                await asyncio.gather(*(one() for _ in range(n)))
-                return n / (time.perf_counter() - t0)
-
-        conc["httpx.AsyncClient"] = asyncio.run(httpx_run())
-    except ImportError:
-        pass
-    report(
-        f"concurrent GET ({CONC} calls, {IN_FLIGHT} in flight)",
-        conc,
-        "req/s",
-        "erp_api_client async",
-        False,
+    # 1. sequential GETs
+    n = n_of(5000)
+    rs = requests.Session()
+    hc = httpx.Client(headers=headers)
+    seq = interleaved_us(
+        {
+            "erp_api_client": lambda: client.companies.get(cid),
+            "requests": lambda: rs.get(url, headers=headers).json(),
+            "httpx": lambda: hc.get(url).json(),
+        },
+        n,
     )
+    for k, v in seq.items():
+        row("seq_get", k, "us_per_call", v, n)
 
-    secret = "whsec_" + base64.b64encode(os.urandom(32)).decode()
+    # 2. 64 in flight
+    n = n_of(10000)
+
+    async def erp_rate() -> float:
+        ac = erp.AsyncClient(key, base_url=base, max_retries=0)
+        res = ac.companies
+        return await gather_rate(lambda: res.get(cid), n)
+
+    async def aiohttp_rate() -> float:
+        conn = aiohttp.TCPConnector(limit=IN_FLIGHT)
+        async with aiohttp.ClientSession(connector=conn, headers=headers) as s:
+
+            async def one() -> Any:
+                async with s.get(url) as r:
+                    return await r.json()
+
+            return await gather_rate(one, n)
+
+    async def httpx_rate() -> float:
+        limits = httpx.Limits(max_connections=IN_FLIGHT)
+        async with httpx.AsyncClient(headers=headers, limits=limits) as s:
+
+            async def one() -> Any:
+                return (await s.get(url)).json()
+
+            return await gather_rate(one, max(100, n // 10))
+
+    row("conc_get", "erp_api_client AsyncClient", "req_per_s", asyncio.run(erp_rate()), n)
+    row("conc_get", "aiohttp", "req_per_s", asyncio.run(aiohttp_rate()), n)
+    row("conc_get", "httpx.AsyncClient", "req_per_s", asyncio.run(httpx_rate()), max(100, n // 10))
+
+    # 3. strict batch of 1000 creates, end to end (building the batch included)
+    runs = min(20, n_of(20))
+    times = []
+    for r in range(runs + 2):
+        t0 = time.perf_counter()
+        b = client.batch().strict()
+        for i in range(1000):
+            b.add("POST", "/companies", {"name": f"python-{r}-{i}"})
+        res = b.execute()
+        dt = (time.perf_counter() - t0) * 1e3
+        assert res["successful"] == 1000, res
+        if r >= 2:
+            times.append(dt)
+    times.sort()
+    row("batch_1000", "erp_api_client", "p50_ms", times[len(times) * 50 // 100], runs)
+    row("batch_1000", "erp_api_client", "p95_ms", times[min(len(times) - 1, len(times) * 95 // 100)], runs)
+
+    # 4. 10,000-row CSV import
+    times = []
+    for r in range(3):
+        text = csv_text(r, 10000)
+        t0 = time.perf_counter()
+        out = client.batch().from_csv("inventory-items", text)
+        times.append((time.perf_counter() - t0) * 1e3)
+        assert (out["imported"], out["failed"]) == (10000, 0), out
+    row("csv_10k", "erp_api_client", "ms", statistics.median(times), 10000)
+
+    # 5. verify a 1 KB delivery
+    secret = os.environ["BENCH_SECRET"]
+    with open(os.environ["BENCH_BODY_FILE"], "rb") as f:
+        body = f.read()
     key_bytes = base64.b64decode(secret[len("whsec_") :])
-    body = json.dumps({"type": "company.created", "data": {"pad": "x" * 940}}).encode()
-    body = body[:1024] if len(body) > 1024 else body
     wh = erp.Webhook(secret)
-    ts = int(time.time())
-    signed = wh.sign("msg_bench", ts, body)
+    signed = wh.sign("msg_bench", int(time.time()), body)
 
-    def stdlib_verify() -> Optional[Any]:
-        msg = b"msg_bench." + str(ts).encode() + b"." + body
+    def stdlib(parse: bool) -> Any:
+        h = signed
+        ts = int(h["webhook-timestamp"])
+        if abs(time.time() - ts) > 300:
+            raise ValueError("timestamp")
+        msg = f"{h['webhook-id']}.{h['webhook-timestamp']}.".encode() + body
         mac = base64.b64encode(hmac.new(key_bytes, msg, hashlib.sha256).digest()).decode()
-        given = signed["webhook-signature"].split(",", 1)[1]
-        if not hmac.compare_digest(mac, given) or abs(time.time() - ts) > 300:
-            return None
-        return json.loads(body)
+        if not any(hmac.compare_digest(mac, s.split(",", 1)[1]) for s in h["webhook-signature"].split(" ")):
+            raise ValueError("no match")
+        return json.loads(body) if parse else None
 
-    assert stdlib_verify() == wh.verify(body, signed)
-    n = 20000 if QUICK else 200000
-    ver: Dict[str, float] = {
-        "erp Webhook.verify": per_call_us(lambda: wh.verify(body, signed), n),
-        "stdlib hmac + json": per_call_us(stdlib_verify, n),
+    assert stdlib(True) == wh.verify(body, signed)
+    n = n_of(200000)
+    fns: Dict[str, Callable[[], Any]] = {
+        "erp Webhook.verify": lambda: wh.verify(body, signed),
+        "stdlib hmac + json.loads": lambda: stdlib(True),
+        "stdlib hmac (signature only)": lambda: stdlib(False),
     }
-    report(f"verify a {len(body)} B body", ver, "us/call", "erp Webhook.verify", True)
+    if hasattr(wh, "verify_signature"):
+        fns["erp Webhook.verify_signature"] = lambda: wh.verify_signature(body, signed)
+    for k, v in interleaved_us(fns, n).items():
+        row("verify", k, "us_per_call", v, n)
+
+    with open(os.environ["BENCH_OUT"], "w") as f:
+        json.dump(ROWS, f, indent=1)
 
 
 if __name__ == "__main__":
