@@ -8,7 +8,12 @@ on the client side. The native core picks the class by a stable ``kind`` string.
 from __future__ import annotations
 
 import builtins
-from typing import Any, Optional
+
+# typing (and the re module it pulls in) is only needed by type checkers: importing it at run
+# time would double this package's import time.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 __all__ = [
     "ErpError",
