@@ -448,6 +448,14 @@ export declare class Webhook {
   verify<D = JsonObject>(body: RawBody, headers: HeadersInit): WebhookEvent<D>
   /** Verifies as of `nowSec` (unix seconds). */
   verifyAt<D = JsonObject>(body: RawBody, headers: HeadersInit, nowSec: number): WebhookEvent<D>
+  /**
+   * Checks only the signature and timestamp, without parsing the body (for callers that
+   * parse it themselves); throws `WebhookVerificationError` exactly as `verify` does, except
+   * that a body that is not JSON passes.
+   */
+  verifySignature(body: RawBody, headers: HeadersInit): void
+  /** Like `verifySignature`, as of `nowSec` (unix seconds). */
+  verifySignatureAt(body: RawBody, headers: HeadersInit, nowSec: number): void
   /** The headers to send with a delivery. */
   sign(msgId: string, timestamp: number, body: RawBody): SignatureHeaders
 }

@@ -11,8 +11,9 @@
 // batchImportCsv(resource, csvText, settings, onProgress), webhook*),
 // `NativeWebhook` (constructor(secrets, toleranceSec); either check(body, id, timestamp,
 // signature, xSignature) / checkAt(..., nowSec), which throw unless the delivery verifies (the
-// JS then parses the body), or verify(...) / verifyAt(...) returning the event; sign -> flat
-// [name, value, ...]),
+// JS then parses the body), or verify(...) / verifyAt(...) returning the event;
+// checkSignature(body, id, timestamp, signature, xSignature, nowSec | undefined), which throws
+// unless the signature verifies and never parses the body; sign -> flat [name, value, ...]),
 // `_retryDecision`, `_errorFromResponse`, `coreVersion`. Errors are thrown / rejected with a
 // message of ERROR_MARK + JSON payload (see errors.js `errorFromPayload`).
 
@@ -673,6 +674,26 @@ function createApi(backend) {
       if (w.checkAt === undefined) return sync(() => w.verifyAt(b, h[0], h[1], h[2], h[3], nowSec))
       sync(() => w.checkAt(b, h[0], h[1], h[2], h[3], nowSec))
       return JSON.parse(text(b))
+    }
+
+    /** Checks only the signature and timestamp, against the current time; the body is not parsed. Throws as verify does. */
+    verifySignature(body, headers) {
+      const w = this[native]
+      const b = bodyArg(body)
+      const h = signatureHeaders(headers)
+      try {
+        w.checkSignature(b, h[0], h[1], h[2], h[3], undefined)
+      } catch (e) {
+        throw fromNative(e)
+      }
+    }
+
+    /** Like verifySignature, as of `nowSec` (unix seconds). */
+    verifySignatureAt(body, headers, nowSec) {
+      const w = this[native]
+      const b = bodyArg(body)
+      const h = signatureHeaders(headers)
+      sync(() => w.checkSignature(b, h[0], h[1], h[2], h[3], Number(nowSec)))
     }
 
     /** The headers to send with a delivery: `{ "webhook-id", "webhook-timestamp", "webhook-signature", "x-webhook-signature" }`. */

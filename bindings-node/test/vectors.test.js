@@ -59,6 +59,65 @@ test('signature vectors: verify', () => {
   assert.equal(reasons.size, 7, 'every failure reason has a case')
 })
 
+test('signature vectors: verifySignature', () => {
+  // The same outcome as verify, except that a body that is not JSON passes.
+  const v = load('signatures.json')
+  for (const c of v.verify) {
+    const reason = c.expected.valid || c.expected.reason === 'invalid_payload' ? undefined : c.expected.reason
+    const runs = [
+      () => new Webhook(c.secrets, { toleranceSec: c.tolerance_sec }).verifySignatureAt(c.body, c.headers, c.now),
+      () =>
+        new Webhook(c.secrets, { toleranceSec: c.tolerance_sec }).verifySignatureAt(
+          Buffer.from(c.body, 'utf8'),
+          new Headers(c.headers),
+          c.now,
+        ),
+    ]
+    for (const run of runs) {
+      if (reason === undefined) {
+        assert.equal(run(), undefined, c.name)
+      } else {
+        assert.throws(run, (e) => e instanceof WebhookVerificationError && e.reason === reason, c.name)
+      }
+    }
+  }
+})
+
+test('verifySignature against the current time', () => {
+  const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+  const wh = new Webhook(secret)
+  const now = Math.floor(Date.now() / 1000)
+  const body = '{"id":"evt_1","type":"company.created"}'
+  const headers = wh.sign('msg_1', now, body)
+  assert.equal(wh.verifySignature(body, headers), undefined)
+  assert.equal(wh.verifySignature(new TextEncoder().encode(body), new Map(Object.entries(headers))), undefined)
+  const failing = [
+    [wh, body + ' ', headers], // tampered body
+    [new Webhook('whsec_' + Buffer.alloc(32, 7).toString('base64')), body, headers], // wrong secret
+    [wh, body, wh.sign('msg_1', now - 3600, body)], // expired
+    [wh, body, { 'webhook-id': 'msg_1' }], // no signature header
+  ]
+  for (const [w, b, h] of failing) {
+    let full
+    try {
+      w.verify(b, h)
+    } catch (e) {
+      full = e
+    }
+    assert.ok(full instanceof WebhookVerificationError)
+    assert.throws(
+      () => w.verifySignature(b, h),
+      (e) => e instanceof WebhookVerificationError && e.constructor === full.constructor && e.reason === full.reason,
+    )
+  }
+  // A body that is not JSON: verify refuses it, verifySignature does not.
+  const raw = Buffer.from([0, 0xff, 0x41])
+  const rawHeaders = wh.sign('msg_2', now, raw)
+  assert.throws(() => wh.verify(raw, rawHeaders), (e) => e.reason === 'invalid_payload')
+  assert.equal(wh.verifySignature(raw, rawHeaders), undefined)
+  assert.throws(() => wh.verifySignature(42, rawHeaders), ErpError)
+})
+
 test('signature vectors: sign', () => {
   const v = load('signatures.json')
   for (const c of v.sign) {

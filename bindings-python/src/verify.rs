@@ -48,11 +48,47 @@ fn header_text(v: &Bound<'_, PyAny>) -> PyResult<String> {
     Err(PyTypeError::new_err("header values must be str or bytes"))
 }
 
+/// Lengths of the names `pick` keeps ("webhook-id", "webhook-timestamp" and
+/// "webhook-signature", "x-webhook-signature"): any other name is skipped without converting it.
+fn may_be_wanted(len: usize) -> bool {
+    matches!(len, 10 | 17 | 19)
+}
+
+fn pick_one(p: &mut Picked, k: &Bound<'_, PyAny>, v: &Bound<'_, PyAny>) -> PyResult<()> {
+    if let Ok(s) = k.cast::<PyString>() {
+        if !may_be_wanted(s.len()?) {
+            return Ok(());
+        }
+    }
+    let name = header_text(k)?;
+    let slot = if name.eq_ignore_ascii_case("webhook-id") {
+        &mut p.id
+    } else if name.eq_ignore_ascii_case("webhook-timestamp") {
+        &mut p.timestamp
+    } else if name.eq_ignore_ascii_case("webhook-signature") {
+        &mut p.signature
+    } else if name.eq_ignore_ascii_case("x-webhook-signature") {
+        &mut p.x_signature
+    } else {
+        return Ok(());
+    };
+    if slot.is_none() {
+        *slot = Some(header_text(v)?);
+    }
+    Ok(())
+}
+
+/// Copies only the four verification headers out of a dict, a mapping or (name, value) pairs.
 fn pick(headers: &Bound<'_, PyAny>) -> PyResult<Picked> {
     let mut p = Picked::default();
-    let items = if let Ok(d) = headers.cast::<PyDict>() {
-        d.items().into_any()
-    } else if headers.hasattr("items")? {
+    if let Ok(d) = headers.cast::<PyDict>() {
+        // Iterates in place: no list of items, no copy of the headers that are not needed.
+        for (k, v) in d.iter() {
+            pick_one(&mut p, &k, &v)?;
+        }
+        return Ok(p);
+    }
+    let items = if headers.hasattr("items")? {
         headers.call_method0("items")?
     } else {
         headers.clone() // an iterable of (name, value) pairs
@@ -60,23 +96,20 @@ fn pick(headers: &Bound<'_, PyAny>) -> PyResult<Picked> {
     for item in items.try_iter()? {
         let item = item?;
         let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
-        let name = header_text(&k)?;
-        let slot = if name.eq_ignore_ascii_case("webhook-id") {
-            &mut p.id
-        } else if name.eq_ignore_ascii_case("webhook-timestamp") {
-            &mut p.timestamp
-        } else if name.eq_ignore_ascii_case("webhook-signature") {
-            &mut p.signature
-        } else if name.eq_ignore_ascii_case("x-webhook-signature") {
-            &mut p.x_signature
-        } else {
-            continue;
-        };
-        if slot.is_none() {
-            *slot = Some(header_text(&v)?);
-        }
+        pick_one(&mut p, &k, &v)?;
     }
     Ok(p)
+}
+
+/// Runs `f` over the body's bytes; a `bytes` body is not copied.
+fn with_body<T>(body: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> PyResult<T>) -> PyResult<T> {
+    if let Ok(b) = body.cast::<PyBytes>() {
+        return f(b.as_bytes());
+    }
+    if let Ok(s) = body.cast::<PyString>() {
+        return f(s.to_cow()?.as_bytes());
+    }
+    f(&body_bytes(body)?)
 }
 
 /// Verifies (and signs) webhook deliveries with one secret or several (rotation).
@@ -110,6 +143,37 @@ impl Webhook {
         })?
         .tolerance(Duration::from_secs_f64(tolerance));
         Ok(Webhook { inner, count })
+    }
+
+    /// Checks a delivery's signature and timestamp against the current time without parsing
+    /// the body; raises WebhookVerificationError as verify does.
+    fn verify_signature(
+        &self,
+        py: Python<'_>,
+        body: &Bound<'_, PyAny>,
+        headers: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let picked = pick(headers)?;
+        with_body(body, |bytes| {
+            guard(py, || core(py, self.inner.verify_signature(bytes, &picked)))
+        })
+    }
+
+    /// Checks a delivery's signature and timestamp as of `now` (unix seconds) without parsing
+    /// the body.
+    fn verify_signature_at(
+        &self,
+        py: Python<'_>,
+        body: &Bound<'_, PyAny>,
+        headers: &Bound<'_, PyAny>,
+        now: i64,
+    ) -> PyResult<()> {
+        let picked = pick(headers)?;
+        with_body(body, |bytes| {
+            guard(py, || {
+                core(py, self.inner.verify_signature_at(bytes, &picked, now))
+            })
+        })
     }
 
     /// Verifies a delivery against the current time; returns the event as a dict.

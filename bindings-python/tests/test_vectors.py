@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 import uuid
 from pathlib import Path
 from typing import Any, Dict, List
@@ -68,6 +69,63 @@ def test_verify_vector(case: Dict[str, Any]) -> None:
         for s in case["secrets"]:
             if len(s) > 8:
                 assert s not in str(info.value) and s not in repr(info.value)
+
+
+@pytest.mark.parametrize("case", SIG["verify"], ids=ids(SIG["verify"]))
+def test_verify_signature_vector(case: Dict[str, Any]) -> None:
+    """Signature only: the same outcome as verify, except that a body that is not JSON passes."""
+    expected = case["expected"]
+    reason = expected.get("reason")
+
+    def run() -> None:
+        wh = erp.Webhook(case["secrets"], tolerance=case["tolerance_sec"])
+        assert wh.verify_signature_at(case["body"], case["headers"], case["now"]) is None
+        # bytes bodies, pairs and other header-name cases give the same outcome
+        pairs = [(k.upper(), v) for k, v in case["headers"].items()]
+        wh.verify_signature_at(case["body"].encode(), pairs, case["now"])
+
+    if expected["valid"] or reason == "invalid_payload":
+        run()
+    else:
+        with pytest.raises(erp.WebhookVerificationError) as info:
+            run()
+        assert info.value.reason == reason
+
+
+def _signed_now(wh: erp.Webhook, body: bytes) -> Dict[str, str]:
+    return wh.sign("msg_1", int(time.time()), body)
+
+
+def test_verify_signature_against_now() -> None:
+    secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    wh = erp.Webhook(secret)
+    body = b'{"id": "evt_1", "type": "company.created"}'
+    headers = _signed_now(wh, body)
+    assert wh.verify_signature(body, headers) is None
+    assert wh.verify_signature(body.decode(), headers) is None
+    assert wh.verify_signature(bytearray(body), list(headers.items())) is None
+    cases = [
+        (body + b" ", headers, erp.Webhook(secret)),  # tampered body
+        (body, headers, erp.Webhook("whsec_" + "A" * 32)),  # wrong secret
+        (body, wh.sign("msg_1", int(time.time()) - 3600, body), wh),  # expired
+        (body, {"webhook-id": "msg_1"}, wh),  # missing headers
+    ]
+    for b, h, w in cases:
+        with pytest.raises(erp.WebhookVerificationError) as full:
+            w.verify(b, h)
+        with pytest.raises(erp.WebhookVerificationError) as sig:
+            w.verify_signature(b, h)
+        assert type(sig.value) is type(full.value)
+        assert sig.value.reason == full.value.reason
+    # a body that is not JSON: verify refuses it, verify_signature does not
+    raw = b"\x00\xffnot json"
+    raw_headers = _signed_now(wh, raw)
+    with pytest.raises(erp.WebhookVerificationError) as info:
+        wh.verify(raw, raw_headers)
+    assert info.value.reason == "invalid_payload"
+    assert wh.verify_signature(raw, raw_headers) is None
+    with pytest.raises(TypeError):
+        wh.verify_signature(body, {"webhook-signature": 1})
 
 
 def test_every_reason_has_a_case() -> None:

@@ -110,9 +110,18 @@ def verify(secret: str, body: bytes, headers: Dict[str, str]) -> Optional[Dict[s
         return None
 
 
+def signature_ok(secret: str, body: bytes, headers: Dict[str, str]) -> bool:
+    try:
+        Webhook(secret).verify_signature(body, headers)
+    except WebhookVerificationError:
+        return False
+    return True
+
+
 def main() -> None:
     client = Client(api_key="sk_x", base_url="http://127.0.0.1:8080", timeout=10.0)
     sync_usage(client)
     asyncio.run(async_usage(AsyncClient(bearer_token="t", base_url="http://127.0.0.1:8080")))
     signed: Dict[str, str] = Webhook("whsec_x").sign("msg_1", 1, b"{}")
     verify("whsec_x", b"{}", signed)
+    signature_ok("whsec_x", b"{}", signed)

@@ -816,6 +816,27 @@ impl NativeWebhook {
             .map_err(throwable)
     }
 
+    /// Checks only the signature and timestamp, as of `now` (unix seconds) or the current
+    /// time when it is `undefined`; the body is not parsed.
+    #[wasm_bindgen(js_name = checkSignature)]
+    pub fn check_signature(
+        &self,
+        body: JsValue,
+        id: JsValue,
+        timestamp: JsValue,
+        signature: JsValue,
+        x_signature: JsValue,
+        now: Option<f64>,
+    ) -> JsResult<()> {
+        let b = body_bytes(&body).map_err(throwable)?;
+        let h = sig_headers(id, timestamp, signature, x_signature);
+        match now {
+            Some(now) => self.inner.verify_signature_at(&b, &h, now as i64),
+            None => self.inner.verify_signature(&b, &h),
+        }
+        .map_err(throwable)
+    }
+
     /// The headers to send with a delivery, as a flat `[name, value, ...]` list.
     pub fn sign(&self, msg_id: String, timestamp: f64, body: JsValue) -> JsResult<Array> {
         let b = body_bytes(&body).map_err(throwable)?;

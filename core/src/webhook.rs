@@ -73,11 +73,13 @@ impl<T: HeaderLookup + ?Sized> HeaderLookup for &T {
     }
 }
 
+/// A secret as the two HMAC states it keys, computed once: each verification clones a state
+/// instead of hashing the key again.
 struct Secret {
-    /// Key for the Standard Webhooks scheme.
-    v1_key: Vec<u8>,
-    /// Key for the `sha256=` scheme: the secret string's bytes.
-    raw: Vec<u8>,
+    /// Keyed with the Standard Webhooks key.
+    v1: HmacSha256,
+    /// Keyed with the `sha256=` scheme's key: the secret string's bytes.
+    raw: HmacSha256,
 }
 
 /// Verifies (and signs) webhook deliveries with one or several secrets.
@@ -148,12 +150,11 @@ impl Webhook {
     }
 
     /// Verifies a delivery against the current time and returns the parsed event.
+    ///
+    /// Checks the signature exactly as [`Webhook::verify_signature`] does, then parses the
+    /// body as JSON (a body that is not JSON fails with `invalid_payload`).
     pub fn verify<H: HeaderLookup + ?Sized>(&self, body: &[u8], headers: &H) -> Result<Value> {
-        let now = transport::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
-        self.verify_at(body, headers, now)
+        self.verify_at(body, headers, unix_now())
     }
 
     /// Verifies a delivery as of `now` (unix seconds) and returns the parsed event.
@@ -163,22 +164,69 @@ impl Webhook {
         headers: &H,
         now: i64,
     ) -> Result<Value> {
-        if let Some(sig) = headers.header("webhook-signature") {
-            self.check_standard(body, headers, sig, now)?;
-        } else if let Some(sig) = headers.header("x-webhook-signature") {
-            self.check_sha256(body, headers, sig, now)?;
-        } else {
-            return Err(Error::verification(
-                F::MissingHeader,
-                "no signature header: expected webhook-signature or X-Webhook-Signature",
-            ));
-        }
+        self.verify_signature_at(body, headers, now)?;
         crate::json::from_slice(body).map_err(|_| {
             Error::verification(
                 F::InvalidPayload,
                 "the signature is valid but the body is not JSON",
             )
         })
+    }
+
+    /// Checks a delivery's signature and timestamp against the current time, without
+    /// parsing the body: for callers that parse the body themselves.
+    ///
+    /// It fails exactly as [`Webhook::verify`] does (missing or malformed header, timestamp
+    /// outside the tolerance, no signature matched), except that a body that is not JSON
+    /// is accepted.
+    ///
+    /// ```
+    /// use erp_api_client::Webhook;
+    /// let wh = Webhook::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+    /// let body = b"not json, still signed";
+    /// let now = std::time::SystemTime::now()
+    ///     .duration_since(std::time::UNIX_EPOCH)
+    ///     .unwrap()
+    ///     .as_secs() as i64;
+    /// let headers = wh.sign("msg_1", now, body);
+    /// wh.verify_signature(body, &headers).unwrap();
+    /// assert!(wh.verify_signature(b"tampered", &headers).is_err());
+    /// ```
+    pub fn verify_signature<H: HeaderLookup + ?Sized>(
+        &self,
+        body: &[u8],
+        headers: &H,
+    ) -> Result<()> {
+        self.verify_signature_at(body, headers, unix_now())
+    }
+
+    /// Checks a delivery's signature and timestamp as of `now` (unix seconds), without
+    /// parsing the body. See [`Webhook::verify_signature`].
+    ///
+    /// ```
+    /// use erp_api_client::Webhook;
+    /// let wh = Webhook::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+    /// let headers = wh.sign("msg_1", 1614265330, b"raw bytes");
+    /// assert!(wh.verify_signature_at(b"raw bytes", &headers, 1614265330).is_ok());
+    /// let late = wh.verify_signature_at(b"raw bytes", &headers, 1614265330 + 301);
+    /// assert!(late.is_err());
+    /// ```
+    pub fn verify_signature_at<H: HeaderLookup + ?Sized>(
+        &self,
+        body: &[u8],
+        headers: &H,
+        now: i64,
+    ) -> Result<()> {
+        if let Some(sig) = headers.header("webhook-signature") {
+            self.check_standard(body, headers, sig, now)
+        } else if let Some(sig) = headers.header("x-webhook-signature") {
+            self.check_sha256(body, headers, sig, now)
+        } else {
+            Err(Error::verification(
+                F::MissingHeader,
+                "no signature header: expected webhook-signature or X-Webhook-Signature",
+            ))
+        }
     }
 
     fn check_timestamp(&self, value: &str, now: i64) -> Result<()> {
@@ -220,14 +268,16 @@ impl Webhook {
         })?;
         self.check_timestamp(ts, now)?;
         let mut any_entry = false;
-        let mut candidates: Vec<Vec<u8>> = Vec::new();
+        // A v1 signature is an HMAC-SHA256: one that does not decode to exactly 32 bytes
+        // cannot match, so candidates live in fixed buffers (no allocation per entry).
+        let mut candidates: Vec<[u8; 32]> = Vec::new();
         for token in sig.split(' ').filter(|t| !t.is_empty()) {
             let Some((version, value)) = token.split_once(',') else {
                 continue;
             };
             any_entry = true;
             if version == "v1" {
-                if let Ok(bytes) = Base64::decode_vec(value) {
+                if let Some(bytes) = decode_b64_32(value) {
                     candidates.push(bytes);
                 }
             }
@@ -238,7 +288,7 @@ impl Webhook {
             ));
         }
         for secret in &self.secrets {
-            let mut mac = hmac_for(&secret.v1_key);
+            let mut mac = secret.v1.clone();
             mac.update(id.as_bytes());
             mac.update(b".");
             mac.update(ts.as_bytes());
@@ -270,7 +320,7 @@ impl Webhook {
             self.check_timestamp(ts, now)?;
         }
         for secret in &self.secrets {
-            let mut mac = hmac_for(&secret.raw);
+            let mut mac = secret.raw.clone();
             mac.update(body);
             let expected = mac.finalize().into_bytes();
             if bool::from(given.as_slice().ct_eq(expected.as_slice())) {
@@ -288,7 +338,7 @@ impl Webhook {
             .secrets
             .iter()
             .map(|s| {
-                let mut mac = hmac_for(&s.v1_key);
+                let mut mac = s.v1.clone();
                 mac.update(msg_id.as_bytes());
                 mac.update(b".");
                 mac.update(ts.as_bytes());
@@ -297,7 +347,7 @@ impl Webhook {
                 format!("v1,{}", Base64::encode_string(&mac.finalize().into_bytes()))
             })
             .collect();
-        let mut mac = hmac_for(&self.secrets[0].raw);
+        let mut mac = self.secrets[0].raw.clone();
         mac.update(body);
         let hex = encode_hex(&mac.finalize().into_bytes());
         vec![
@@ -329,8 +379,8 @@ fn parse_secret(secret: &str, index: usize) -> Result<Secret> {
         None => secret.as_bytes().to_vec(),
     };
     Ok(Secret {
-        v1_key,
-        raw: secret.as_bytes().to_vec(),
+        v1: hmac_for(&v1_key),
+        raw: hmac_for(secret.as_bytes()),
     })
 }
 
@@ -348,6 +398,22 @@ fn no_match() -> Error {
         F::NoMatchingSignature,
         "no signature matched any of the secrets",
     )
+}
+
+/// Decodes standard base64 that stands for exactly 32 bytes (44 characters with one `=`).
+fn decode_b64_32(s: &str) -> Option<[u8; 32]> {
+    let mut out = [0u8; 32];
+    match Base64::decode(s, &mut out) {
+        Ok(d) if d.len() == 32 => Some(out),
+        _ => None,
+    }
+}
+
+fn unix_now() -> i64 {
+    transport::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 fn decode_hex32(s: &str) -> Option<[u8; 32]> {
@@ -406,6 +472,27 @@ mod tests {
             .cloned()
             .collect();
         assert!(wh.verify_at(body, &only, 1000).is_ok());
+    }
+
+    #[test]
+    fn signature_only_skips_parsing() {
+        let wh = Webhook::new(SECRET).unwrap();
+        let body = b"\x00 not json";
+        let h = wh.sign("msg_1", 1000, body);
+        assert!(wh.verify_signature_at(body, &h, 1000).is_ok());
+        let e = wh.verify_at(body, &h, 1000).unwrap_err();
+        assert_eq!(e.verification_failure(), Some(F::InvalidPayload));
+        let e = wh.verify_signature_at(b"other", &h, 1000).unwrap_err();
+        assert_eq!(e.verification_failure(), Some(F::NoMatchingSignature));
+        let e = wh.verify_signature_at(body, &h, 2000).unwrap_err();
+        assert_eq!(e.verification_failure(), Some(F::TimestampTooOld));
+        // A v1 entry of the wrong length never matches, a right one next to it still does.
+        let mut h2 = h.clone();
+        h2[2].1 = format!("v1,AAAA {}", h[2].1);
+        assert!(wh.verify_signature_at(body, &h2, 1000).is_ok());
+        h2[2].1 = "v1,AAAA".to_owned();
+        let e = wh.verify_signature_at(body, &h2, 1000).unwrap_err();
+        assert_eq!(e.verification_failure(), Some(F::NoMatchingSignature));
     }
 
     #[test]

@@ -91,6 +91,16 @@ ErpWebhook *erp_webhook_new(const char *secrets_json, uint64_t tolerance_secs, c
 char *erp_webhook_verify(const ErpWebhook *webhook, const char *body, size_t body_len, const char *headers_json, int64_t now_unix);
 
 /*
+ Checks only a delivery's signature and timestamp, without parsing the body: `body`
+ (`body_len` bytes, exactly as received) and the four signature headers' values, each null
+ when the header is absent (`webhook-id`, `webhook-timestamp`, `webhook-signature`,
+ `x-webhook-signature`). Returns null when the signature verifies (whatever the body
+ holds), else an error envelope as `erp_webhook_verify` does (release it with
+ `erp_string_free`). `now_unix` < 0 means the current time.
+ */
+char *erp_webhook_verify_signature(const ErpWebhook *webhook, const char *body, size_t body_len, const char *webhook_id, const char *webhook_timestamp, const char *webhook_signature, const char *x_webhook_signature, int64_t now_unix);
+
+/*
  Signs a message as the API does (with the first secret): returns
  `{"ok": {"webhook-id", "webhook-timestamp", "webhook-signature", "x-webhook-signature"}}`.
  */

@@ -76,6 +76,49 @@ final class Webhook
     }
 
     /**
+     * Checks only the signature and the timestamp of a delivery, without decoding the body:
+     * for code that decodes the body itself. Fails exactly as {@see verify()} does, except
+     * that a body that is not JSON passes.
+     *
+     * ```php
+     * $wh->verifySignature($body, getallheaders()); // throws unless authentic
+     * $event = MyEvent::fromJson($body);
+     * ```
+     *
+     * @param string                             $payload the raw request body, exactly as received
+     * @param array<string, string|list<string>> $headers the request headers, names in any case
+     *                                                    (`getallheaders()`, a PSR-7 `getHeaders()`)
+     * @param int|null                           $now     unix time to check against (default: now)
+     *
+     * @throws WebhookVerificationException with {@see WebhookVerificationException::getReason()}
+     */
+    public function verifySignature(string $payload, array $headers, ?int $now = null): void
+    {
+        // Only the four signature headers cross to the library, as plain strings (no JSON).
+        $h = array_change_key_case($headers, CASE_LOWER);
+        $native = Native::get();
+        $err = $native->ffi->erp_webhook_verify_signature(
+            $this->handle->ptr,
+            $payload,
+            strlen($payload),
+            self::headerValue($h['webhook-id'] ?? null),
+            self::headerValue($h['webhook-timestamp'] ?? null),
+            self::headerValue($h['webhook-signature'] ?? null),
+            self::headerValue($h['x-webhook-signature'] ?? null),
+            $now ?? -1,
+        );
+        if ($err !== null) {
+            $native->unwrap($err); // throws
+        }
+    }
+
+    /** @param string|list<string>|null $value */
+    private static function headerValue(mixed $value): ?string
+    {
+        return $value === null || is_string($value) ? $value : (is_array($value) ? implode(', ', $value) : (string) $value);
+    }
+
+    /**
      * Signs a message as the API does (for tests, and for sending webhooks yourself): returns
      * the headers `webhook-id`, `webhook-timestamp`, `webhook-signature` and `x-webhook-signature`.
      *

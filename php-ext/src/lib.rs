@@ -393,6 +393,69 @@ pub unsafe extern "C" fn erp_webhook_verify(
     }
 }
 
+/// Checks only a delivery's signature and timestamp, without parsing the body: `body`
+/// (`body_len` bytes, exactly as received) and the four signature headers' values, each null
+/// when the header is absent (`webhook-id`, `webhook-timestamp`, `webhook-signature`,
+/// `x-webhook-signature`). Returns null when the signature verifies (whatever the body
+/// holds), else an error envelope as `erp_webhook_verify` does (release it with
+/// `erp_string_free`). `now_unix` < 0 means the current time.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn erp_webhook_verify_signature(
+    webhook: *const ErpWebhook,
+    body: *const c_char,
+    body_len: usize,
+    webhook_id: *const c_char,
+    webhook_timestamp: *const c_char,
+    webhook_signature: *const c_char,
+    x_webhook_signature: *const c_char,
+    now_unix: i64,
+) -> *mut c_char {
+    let r = guard(|| {
+        let wh = webhook
+            .as_ref()
+            .ok_or_else(|| FfiError::invalid("webhook is null"))?;
+        let value = |p: *const c_char| {
+            (!p.is_null()).then(|| String::from_utf8_lossy(CStr::from_ptr(p).to_bytes()))
+        };
+        let headers = SigHeaders([
+            value(webhook_id),
+            value(webhook_timestamp),
+            value(webhook_signature),
+            value(x_webhook_signature),
+        ]);
+        let body = bytes_arg(body, body_len);
+        if now_unix < 0 {
+            wh.inner.verify_signature(body, &headers)?;
+        } else {
+            wh.inner.verify_signature_at(body, &headers, now_unix)?;
+        }
+        Ok(())
+    });
+    match r {
+        Ok(()) => ptr::null_mut(),
+        Err(e) => catch_unwind(AssertUnwindSafe(|| into_c_string(&e.to_json())))
+            .unwrap_or(ptr::null_mut()),
+    }
+}
+
+/// The four signature headers as `erp_webhook_verify_signature` takes them.
+struct SigHeaders<'a>([Option<std::borrow::Cow<'a, str>>; 4]);
+
+impl erp_api_client::HeaderLookup for SigHeaders<'_> {
+    fn header(&self, name: &str) -> Option<&str> {
+        let i = [
+            "webhook-id",
+            "webhook-timestamp",
+            "webhook-signature",
+            "x-webhook-signature",
+        ]
+        .iter()
+        .position(|n| n.eq_ignore_ascii_case(name))?;
+        self.0[i].as_deref()
+    }
+}
+
 /// Signs a message as the API does (with the first secret): returns
 /// `{"ok": {"webhook-id", "webhook-timestamp", "webhook-signature", "x-webhook-signature"}}`.
 #[no_mangle]
@@ -528,6 +591,52 @@ mod tests {
                 1_800_000_000,
             ));
             assert_eq!(r["error"]["reason"], "timestamp_too_old");
+
+            // Signature only: a body that is not JSON passes, a tampered one does not.
+            let raw = b"not json";
+            let signed = take(erp_webhook_sign(
+                wh,
+                c"msg_2".as_ptr(),
+                1_700_000_000,
+                raw.as_ptr().cast(),
+                raw.len(),
+            ));
+            let h = |k: &str| CString::new(signed["ok"][k].as_str().unwrap()).unwrap();
+            let (id, ts, sig, xsig) = (
+                h("webhook-id"),
+                h("webhook-timestamp"),
+                h("webhook-signature"),
+                h("x-webhook-signature"),
+            );
+            let check = |body: &[u8], sig: *const c_char, xsig: *const c_char, now: i64| {
+                erp_webhook_verify_signature(
+                    wh,
+                    body.as_ptr().cast(),
+                    body.len(),
+                    id.as_ptr(),
+                    ts.as_ptr(),
+                    sig,
+                    xsig,
+                    now,
+                )
+            };
+            assert!(check(raw, sig.as_ptr(), ptr::null(), 1_700_000_000).is_null());
+            assert!(check(raw, ptr::null(), xsig.as_ptr(), 1_700_000_000).is_null());
+            let r = take(check(b"not jsoN", sig.as_ptr(), ptr::null(), 1_700_000_000));
+            assert_eq!(r["error"]["reason"], "no_matching_signature");
+            let r = take(check(raw, ptr::null(), ptr::null(), -1));
+            assert_eq!(r["error"]["reason"], "missing_header");
+            let r = take(erp_webhook_verify_signature(
+                ptr::null(),
+                raw.as_ptr().cast(),
+                raw.len(),
+                ptr::null(),
+                ptr::null(),
+                ptr::null(),
+                ptr::null(),
+                -1,
+            ));
+            assert_eq!(r["error"]["kind"], "invalid_request");
             erp_webhook_free(wh);
         }
     }

@@ -71,6 +71,77 @@ final class VectorsTest extends TestCase
         }
     }
 
+    /**
+     * Signature only: the same outcome as verify(), except that a body that is not JSON passes.
+     *
+     * @dataProvider verifyCases
+     *
+     * @param array<string, mixed> $c
+     */
+    public function testVerifySignature(array $c): void
+    {
+        $reason = $c['expected']['valid'] ? null : $c['expected']['reason'];
+        if ($reason === 'invalid_payload') {
+            $reason = null;
+        }
+        $upper = [];
+        foreach ((array) $c['headers'] as $k => $v) {
+            $upper[strtoupper((string) $k)] = [$v];
+        }
+        foreach ([(array) $c['headers'], $upper] as $headers) {
+            try {
+                (new Webhook($c['secrets'], (int) $c['tolerance_sec']))
+                    ->verifySignature($c['body'], $headers, (int) $c['now']);
+                $this->assertNull($reason, "verified, but expected {$reason}");
+            } catch (WebhookVerificationException $e) {
+                $this->assertSame($reason, $e->getReason(), $e->getMessage());
+            }
+        }
+    }
+
+    public function testVerifySignatureAgainstNow(): void
+    {
+        $secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+        $wh = new Webhook($secret);
+        $body = '{"id":"evt_1","type":"company.created"}';
+        $headers = $wh->sign('msg_1', time(), $body);
+        $wh->verifySignature($body, $headers);
+        $wh->verifySignature($body, ['Webhook-Id' => $headers['webhook-id'], 'X-Webhook-Signature' => $headers['x-webhook-signature']]);
+        $cases = [
+            'tampered body' => [$wh, $body . ' ', $headers],
+            'wrong secret' => [new Webhook('whsec_' . base64_encode(str_repeat("\7", 32))), $body, $headers],
+            'expired' => [$wh, $body, $wh->sign('msg_1', time() - 3600, $body)],
+            'no signature header' => [$wh, $body, ['webhook-id' => 'msg_1']],
+        ];
+        foreach ($cases as $name => [$w, $b, $h]) {
+            $full = null;
+            try {
+                $w->verify($b, $h);
+            } catch (WebhookVerificationException $e) {
+                $full = $e;
+            }
+            $this->assertNotNull($full, $name);
+            try {
+                $w->verifySignature($b, $h);
+                $this->fail("{$name}: verified");
+            } catch (WebhookVerificationException $e) {
+                $this->assertSame(get_class($full), get_class($e), $name);
+                $this->assertSame($full->getReason(), $e->getReason(), $name);
+            }
+        }
+        // A body that is not JSON: verify() refuses it, verifySignature() does not.
+        $raw = "\x00\xffnot json";
+        $rawHeaders = $wh->sign('msg_2', time(), $raw);
+        try {
+            $wh->verify($raw, $rawHeaders);
+            $this->fail('verify accepted a body that is not JSON');
+        } catch (WebhookVerificationException $e) {
+            $this->assertSame('invalid_payload', $e->getReason());
+        }
+        $wh->verifySignature($raw, $rawHeaders);
+        $this->addToAssertionCount(1);
+    }
+
     /** @return iterable<string, array{0: array<string, mixed>}> */
     public static function signCases(): iterable
     {

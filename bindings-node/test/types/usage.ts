@@ -82,6 +82,9 @@ async function main(): Promise<void> {
   console.log(event.type, event.data.id)
   wh.verify('{}', new Headers(Object.entries(headers)))
   wh.verifyAt(new Uint8Array(2), new Map([['webhook-id', 'x']]), 1700000000)
+  const nothing: void = wh.verifySignature(Buffer.from('not json'), headers)
+  wh.verifySignatureAt('{}', new Headers(Object.entries(headers)), 1700000000)
+  console.log(nothing)
 
   try {
     await client.companies.get('cmp_missing')
