@@ -148,18 +148,31 @@ final class Query implements \IteratorAggregate
         return $q;
     }
 
-    /** @return array<string, mixed> */
+    /**
+     * The request description; fields left at their default are left out (less to encode
+     * here and to parse in the library on every call).
+     *
+     * @return array<string, mixed>
+     */
     private function describe(string $op): array
     {
-        return [
-            'op' => $op,
-            'resource' => $this->resource,
-            'filters' => $this->filters,
-            'sort' => $this->sort,
-            'limit' => $this->limit,
-            'cursor' => $this->cursor,
-            'options' => Options::from($this->options),
-        ];
+        $d = ['op' => $op, 'resource' => $this->resource];
+        if ($this->filters !== []) {
+            $d['filters'] = $this->filters;
+        }
+        if ($this->sort !== null) {
+            $d['sort'] = $this->sort;
+        }
+        if ($this->limit !== null) {
+            $d['limit'] = $this->limit;
+        }
+        if ($this->cursor !== null) {
+            $d['cursor'] = $this->cursor;
+        }
+        if ($this->options !== []) {
+            $d['options'] = Options::from($this->options);
+        }
+        return $d;
     }
 
     /**
