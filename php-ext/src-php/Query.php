@@ -230,7 +230,19 @@ final class Query implements \IteratorAggregate
      */
     public function find(string $id): array
     {
-        return Native::get()->call($this->client, ['id' => $id] + $this->describe('resource.get'));
+        $native = Native::get();
+        if ($this->options === [] && $this->filters === [] && $this->sort === null && $this->limit === null
+            && $this->cursor === null) {
+            // Nothing but the id: the direct entry point, with no request description.
+            return $native->unwrap($native->ffi->erp_resource_get(
+                $this->client->ptr,
+                $this->resource,
+                strlen($this->resource),
+                $id,
+                strlen($id),
+            ));
+        }
+        return $native->call($this->client, ['id' => $id] + $this->describe('resource.get'));
     }
 
     /**

@@ -321,6 +321,33 @@ pub unsafe extern "C" fn erp_client_call(
     })
 }
 
+/// Reads one record (`GET /{resource}/{id}`) with the client's settings: the same as
+/// `erp_client_call` with `{"op": "resource.get", "resource", "id"}` and no other field
+/// (same envelope), without a request description to encode and parse. `resource` and `id`
+/// are `resource_len` and `id_len` bytes of UTF-8 (no terminating NUL needed).
+#[no_mangle]
+pub unsafe extern "C" fn erp_resource_get(
+    client: *const ErpClient,
+    resource: *const c_char,
+    resource_len: usize,
+    id: *const c_char,
+    id_len: usize,
+) -> *mut c_char {
+    answer_envelope(|| {
+        let client = client
+            .as_ref()
+            .ok_or_else(|| FfiError::invalid("client is null"))?;
+        let utf8 = |b: &'static [u8], what: &str| {
+            std::str::from_utf8(b).map_err(|_| FfiError::invalid(format!("{what} is not UTF-8")))
+        };
+        let resource = utf8(bytes_arg(resource, resource_len), "resource")?;
+        let id = utf8(bytes_arg(id, id_len), "id")?;
+        let q = client.client()?.resource(resource)?;
+        let raw = block_on(q.send_raw(erp_api_client::Op::Get, Some(id), None))??;
+        Ok(Answer::Raw(raw))
+    })
+}
+
 /// Starts walking every page of a list described by `request_json` (`{"resource",
 /// "filters", "sort", "limit", "cursor", "options"}`); nothing is sent yet.
 /// Returns null on error (see `erp_client_new` for `err_out`).
@@ -523,6 +550,55 @@ mod tests {
             ));
             assert_eq!(r["error"]["kind"], "connection_error");
             assert!(!r.to_string().contains("sk_secret_1"));
+            erp_client_free(c);
+        }
+    }
+
+    #[test]
+    fn resource_get_checks_its_arguments_like_the_generic_call() {
+        unsafe {
+            let mut err = ptr::null_mut();
+            let c = erp_client_new(
+                c"{\"base_url\": \"http://127.0.0.1:9\", \"api_key\": \"k\", \"max_retries\": 0}"
+                    .as_ptr(),
+                &mut err,
+            );
+            assert!(!c.is_null());
+            let get = |res: &[u8], id: &[u8]| {
+                take(erp_resource_get(
+                    c,
+                    res.as_ptr().cast(),
+                    res.len(),
+                    id.as_ptr().cast(),
+                    id.len(),
+                ))
+            };
+            assert_eq!(get(b"planets", b"x")["error"]["kind"], "invalid_request");
+            assert_eq!(
+                get(b"companies", b"\xff")["error"]["kind"],
+                "invalid_request"
+            );
+            assert_eq!(get(b"companies", b"")["error"]["kind"], "invalid_request");
+            assert_eq!(
+                get(b"companies", b"a/b")["error"]["kind"],
+                "invalid_request"
+            );
+            assert_eq!(
+                get(b"companies", b"cmp_1\0x")["error"]["kind"],
+                "invalid_request"
+            );
+            assert_eq!(
+                get(b"companies", b"cmp_1")["error"]["kind"],
+                "connection_error"
+            );
+            let r = take(erp_resource_get(
+                ptr::null(),
+                ptr::null(),
+                0,
+                ptr::null(),
+                0,
+            ));
+            assert_eq!(r["error"]["kind"], "invalid_request");
             erp_client_free(c);
         }
     }

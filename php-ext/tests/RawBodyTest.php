@@ -99,6 +99,33 @@ final class RawBodyTest extends TestCase
         $this->assertInstanceOf(\JsonException::class, $e->getPrevious());
     }
 
+    public function testFindChecksItsArgumentsOnEitherPath(): void
+    {
+        $plain = self::$client->companies();
+        $withOptions = $plain->maxRetries(0);
+        foreach ([$plain, $withOptions] as $q) {
+            $this->assertSame('cmp_ok', $q->find('cmp_ok')['id']);
+            foreach (["cmp_ok\0x", 'cmp ok', '', "caf\xe9"] as $bad) {
+                try {
+                    $q->find($bad);
+                    $this->fail('no exception for ' . bin2hex($bad));
+                } catch (ErpException $e) {
+                    $this->assertSame('invalid_request', $e->getKind(), bin2hex($bad));
+                } catch (\JsonException $e) {
+                    // The request description cannot carry invalid UTF-8 (the generic path).
+                    $this->assertSame("caf\xe9", $bad);
+                    $this->assertSame($withOptions, $q);
+                }
+            }
+        }
+        try {
+            $plain->limit(500)->find('cmp_ok');
+            $this->fail('no exception');
+        } catch (ErpException $e) {
+            $this->assertSame('invalid_request', $e->getKind());
+        }
+    }
+
     public function testErrorsStillMapToTheirClasses(): void
     {
         $this->assertInstanceOf(NotFoundException::class, $this->decodeError('cmp_missing'));
