@@ -409,9 +409,10 @@ impl Client {
         })
     }
 
-    /// Sends a prepared request with retries; non-2xx responses become errors.
+    /// Sends a prepared request with retries; non-2xx responses become errors. The body is
+    /// decoded as JSON (`Null` when empty); a body that is not JSON is an [`Error::Decode`].
     pub async fn send(&self, req: &PreparedRequest) -> Result<Response> {
-        let raw = self.execute(req).await?;
+        let raw = self.send_raw(req).await?;
         decode_response(raw)
     }
 
@@ -428,7 +429,12 @@ impl Client {
         self.send(&req).await
     }
 
-    async fn execute(&self, req: &PreparedRequest) -> Result<RawResponse> {
+    /// Sends a prepared request exactly as [`send`](Self::send) does (same retries, same
+    /// errors for non-2xx responses and failed connections) but hands back the successful
+    /// response undecoded: for callers that parse the JSON themselves. The body is not
+    /// checked; [`RawResponse::decode_error`] builds the error `send` would report for a
+    /// body that does not parse.
+    pub async fn send_raw(&self, req: &PreparedRequest) -> Result<RawResponse> {
         let inner = &self.inner;
         let timeout = req.timeout.unwrap_or(inner.timeout);
         let mut policy = inner.retry.clone();
@@ -472,14 +478,10 @@ impl Client {
 }
 
 fn decode_response(raw: RawResponse) -> Result<Response> {
-    let body = if raw.body.iter().all(u8::is_ascii_whitespace) {
+    let body = if raw.is_empty_body() {
         Value::Null
     } else {
-        crate::json::from_slice(&raw.body).map_err(|e| Error::Decode {
-            status: raw.status,
-            message: format!("response body is not JSON: {e}"),
-            request_id: raw.header("x-request-id").map(str::to_owned),
-        })?
+        crate::json::from_slice(&raw.body).map_err(|e| raw.decode_error(e))?
     };
     Ok(Response {
         status: raw.status,

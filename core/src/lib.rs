@@ -72,6 +72,7 @@ pub use import::{CsvImport, ImportProgress, ImportResult, RowError, MAX_IMPORT_B
 pub use request::{Method, PreparedRequest, RequestOptions};
 pub use resource::{Op, Page, Paginator, Query, MAX_LIMIT};
 pub use retry::RetryPolicy;
+pub use transport::RawResponse;
 pub use webhook::{HeaderLookup, Webhook, DEFAULT_TOLERANCE, SECRET_PREFIX};
 pub use webhooks::{
     Delivery, DeliveryAttempt, DeliveryQuery, WebhookCall, WebhookEndpoint, WebhookParams,

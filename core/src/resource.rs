@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::json::shape_error;
 use crate::request::{check_field_name, check_id, Method, PreparedRequest, RequestOptions};
 use crate::spec::ResourceInfo;
+use crate::transport::RawResponse;
 
 /// Largest page size the API accepts.
 pub const MAX_LIMIT: u32 = 100;
@@ -301,6 +302,21 @@ impl Query {
             q.push(("cursor".into(), c.to_owned()));
         }
         q
+    }
+
+    /// Sends `op` exactly as [`list`](Self::list), [`get`](Self::get), [`create`](Self::create),
+    /// [`update`](Self::update) and [`delete`](Self::delete) do (same request, retries and
+    /// errors; `id` and `body` as for [`prepare`](Self::prepare)) but answers the successful
+    /// response undecoded, for callers that parse the JSON themselves (see
+    /// [`Client::send_raw`]).
+    pub async fn send_raw(
+        &self,
+        op: Op,
+        id: Option<&str>,
+        body: Option<&Value>,
+    ) -> Result<RawResponse> {
+        let req = self.prepare(op, id, body)?;
+        self.client.send_raw(&req).await
     }
 
     async fn run(&self, op: Op, id: Option<&str>, body: Option<&Value>) -> Result<Value> {

@@ -254,6 +254,49 @@ async fn non_json_success_is_a_decode_error() {
 }
 
 #[tokio::test]
+async fn send_raw_hands_back_the_body_as_received_with_the_same_retries_and_errors() {
+    let body = r#"{"name": "Acme", "id": "cmp_1", "n": 1.0}"#;
+    let srv = Server::start(move |n, _| match n {
+        0 => api_error(503, "UNAVAILABLE", "try later"),
+        1 => Action::Respond {
+            status: 200,
+            headers: vec![("x-request-id".into(), "req_raw".into())],
+            body: body.into(),
+            delay: Duration::ZERO,
+        },
+        _ => api_error(404, "NOT_FOUND", "no such company"),
+    })
+    .await;
+    let c = client(&srv.url, 1);
+    let raw = c
+        .companies()
+        .send_raw(erp_api_client::Op::Get, Some("cmp_1"), None)
+        .await
+        .unwrap();
+    assert_eq!(srv.count(), 2, "the 503 was retried");
+    assert_eq!(raw.status, 200);
+    assert_eq!(raw.body, body.as_bytes());
+    assert_eq!(raw.request_id(), Some("req_raw"));
+    assert!(!raw.is_empty_body());
+    let e = raw.decode_error("test");
+    assert_eq!(e.kind(), "decode_error");
+    assert_eq!(e.request_id(), Some("req_raw"));
+
+    let req = c
+        .prepare(
+            Method::Get,
+            "/companies/cmp_1",
+            &[],
+            None,
+            &Default::default(),
+        )
+        .unwrap();
+    let err = c.send_raw(&req).await.unwrap_err();
+    assert_eq!(err.kind(), "not_found");
+    assert_eq!(err.status(), Some(404));
+}
+
+#[tokio::test]
 async fn stream_walks_every_page() {
     let srv = Server::start(|_, req| {
         let q = req.query().to_owned();

@@ -58,6 +58,14 @@ void erp_client_free(ErpClient *client);
 char *erp_client_call(const ErpClient *client, const char *request_json);
 
 /*
+ Reads one record (`GET /{resource}/{id}`) with the client's settings: the same as
+ `erp_client_call` with `{"op": "resource.get", "resource", "id"}` and no other field
+ (same envelope), without a request description to encode and parse. `resource` and `id`
+ are `resource_len` and `id_len` bytes of UTF-8 (no terminating NUL needed).
+ */
+char *erp_resource_get(const ErpClient *client, const char *resource, size_t resource_len, const char *id, size_t id_len);
+
+/*
  Starts walking every page of a list described by `request_json` (`{"resource",
  "filters", "sort", "limit", "cursor", "options"}`); nothing is sent yet.
  Returns null on error (see `erp_client_new` for `err_out`).

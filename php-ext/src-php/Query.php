@@ -148,18 +148,31 @@ final class Query implements \IteratorAggregate
         return $q;
     }
 
-    /** @return array<string, mixed> */
+    /**
+     * The request description; fields left at their default are left out (less to encode
+     * here and to parse in the library on every call).
+     *
+     * @return array<string, mixed>
+     */
     private function describe(string $op): array
     {
-        return [
-            'op' => $op,
-            'resource' => $this->resource,
-            'filters' => $this->filters,
-            'sort' => $this->sort,
-            'limit' => $this->limit,
-            'cursor' => $this->cursor,
-            'options' => Options::from($this->options),
-        ];
+        $d = ['op' => $op, 'resource' => $this->resource];
+        if ($this->filters !== []) {
+            $d['filters'] = $this->filters;
+        }
+        if ($this->sort !== null) {
+            $d['sort'] = $this->sort;
+        }
+        if ($this->limit !== null) {
+            $d['limit'] = $this->limit;
+        }
+        if ($this->cursor !== null) {
+            $d['cursor'] = $this->cursor;
+        }
+        if ($this->options !== []) {
+            $d['options'] = Options::from($this->options);
+        }
+        return $d;
     }
 
     /**
@@ -217,7 +230,19 @@ final class Query implements \IteratorAggregate
      */
     public function find(string $id): array
     {
-        return Native::get()->call($this->client, ['id' => $id] + $this->describe('resource.get'));
+        $native = Native::get();
+        if ($this->options === [] && $this->filters === [] && $this->sort === null && $this->limit === null
+            && $this->cursor === null) {
+            // Nothing but the id: the direct entry point, with no request description.
+            return $native->unwrap($native->ffi->erp_resource_get(
+                $this->client->ptr,
+                $this->resource,
+                strlen($this->resource),
+                $id,
+                strlen($id),
+            ));
+        }
+        return $native->call($this->client, ['id' => $id] + $this->describe('resource.get'));
     }
 
     /**

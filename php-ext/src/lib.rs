@@ -5,6 +5,10 @@
 //! pages, and a webhook verifier handle. Everything here is translation: JSON in, core call,
 //! JSON out. Retry, pagination, batching, signing all live in the `erp-api-client` core.
 //!
+//! A record, a delete's answer or a generic request's answer is not decoded here: the
+//! response body goes into the envelope as received (once checked to be one JSON value), so
+//! the caller's own JSON decoder (PHP's `json_decode`) is the only one that builds it.
+//!
 //! Results are `{"ok": <value>}` or `{"error": {"kind", "status", "code", "message",
 //! "request_id", "details", "retry_after", "reason"}}`. Every returned `char *` must be
 //! released with [`erp_string_free`]; every handle with its own `*_free`. Panics are caught
@@ -18,7 +22,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 use std::sync::Mutex;
 
-use erp_api_client::{Client, ClientBuilder, Error, Paginator, Webhook};
+use erp_api_client::{Client, ClientBuilder, Error, Paginator, RawResponse, Webhook};
 use serde_json::{json, Value};
 
 /// A client: configuration, credentials and a connection pool. Create with
@@ -155,13 +159,6 @@ fn into_c_string(v: &Value) -> *mut c_char {
     CString::new(buf).map_or(ptr::null_mut(), CString::into_raw)
 }
 
-fn result_json(r: Result<Value, FfiError>) -> Value {
-    match r {
-        Ok(v) => json!({ "ok": v }),
-        Err(e) => e.to_json(),
-    }
-}
-
 fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
     let what = p
         .downcast_ref::<&str>()
@@ -181,11 +178,48 @@ fn guard<T>(f: impl FnOnce() -> Result<T, FfiError>) -> Result<T, FfiError> {
 
 /// Runs `f` and returns its envelope as a caller-owned string.
 fn envelope(f: impl FnOnce() -> Result<Value, FfiError>) -> *mut c_char {
-    let out = result_json(guard(f));
-    match catch_unwind(AssertUnwindSafe(|| into_c_string(&out))) {
-        Ok(p) => p,
-        Err(_) => ptr::null_mut(),
-    }
+    answer_envelope(|| f().map(Answer::Json))
+}
+
+/// What an operation answers: a value to encode, or a response body to pass on as it is.
+pub(crate) enum Answer {
+    Json(Value),
+    Raw(RawResponse),
+}
+
+/// Runs `f` and returns its envelope as a caller-owned string. A raw body goes into the
+/// envelope as received, once it is known to be one JSON value: the caller's JSON decoder
+/// is then the only one to build it (no `Value` in between).
+fn answer_envelope(f: impl FnOnce() -> Result<Answer, FfiError>) -> *mut c_char {
+    let r = guard(f);
+    let text = catch_unwind(AssertUnwindSafe(|| match r {
+        Ok(Answer::Json(v)) => into_c_string(&json!({ "ok": v })),
+        Ok(Answer::Raw(raw)) => match raw_envelope(&raw) {
+            Ok(p) => p,
+            Err(e) => into_c_string(&error_json(&e)),
+        },
+        Err(e) => into_c_string(&e.to_json()),
+    }));
+    text.unwrap_or(ptr::null_mut())
+}
+
+/// `{"ok":<body>}` (`{"ok":null}` for an empty body), or the `decode_error` that
+/// `Client::send` would report when the body is not exactly one JSON value in UTF-8.
+/// The check allocates nothing; it also keeps a body from ever reshaping the envelope.
+fn raw_envelope(raw: &RawResponse) -> Result<*mut c_char, Error> {
+    let body: &[u8] = if raw.is_empty_body() {
+        b"null"
+    } else {
+        let text = std::str::from_utf8(&raw.body).map_err(|e| raw.decode_error(e))?;
+        serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|e| raw.decode_error(e))?;
+        &raw.body
+    };
+    let mut out = Vec::with_capacity(body.len() + 8);
+    out.extend_from_slice(b"{\"ok\":");
+    out.extend_from_slice(body);
+    out.push(b'}');
+    // Valid JSON holds no NUL byte (control characters are escaped in strings).
+    Ok(CString::new(out).map_or(ptr::null_mut(), CString::into_raw))
 }
 
 /// Writes an error to `err_out` (if not null).
@@ -278,12 +312,39 @@ pub unsafe extern "C" fn erp_client_call(
     client: *const ErpClient,
     request_json: *const c_char,
 ) -> *mut c_char {
-    envelope(|| {
+    answer_envelope(|| {
         let client = client
             .as_ref()
             .ok_or_else(|| FfiError::invalid("client is null"))?;
         let req = json_arg(request_json, "request")?;
         map::call(&client.client()?, &req)
+    })
+}
+
+/// Reads one record (`GET /{resource}/{id}`) with the client's settings: the same as
+/// `erp_client_call` with `{"op": "resource.get", "resource", "id"}` and no other field
+/// (same envelope), without a request description to encode and parse. `resource` and `id`
+/// are `resource_len` and `id_len` bytes of UTF-8 (no terminating NUL needed).
+#[no_mangle]
+pub unsafe extern "C" fn erp_resource_get(
+    client: *const ErpClient,
+    resource: *const c_char,
+    resource_len: usize,
+    id: *const c_char,
+    id_len: usize,
+) -> *mut c_char {
+    answer_envelope(|| {
+        let client = client
+            .as_ref()
+            .ok_or_else(|| FfiError::invalid("client is null"))?;
+        let utf8 = |b: &'static [u8], what: &str| {
+            std::str::from_utf8(b).map_err(|_| FfiError::invalid(format!("{what} is not UTF-8")))
+        };
+        let resource = utf8(bytes_arg(resource, resource_len), "resource")?;
+        let id = utf8(bytes_arg(id, id_len), "id")?;
+        let q = client.client()?.resource(resource)?;
+        let raw = block_on(q.send_raw(erp_api_client::Op::Get, Some(id), None))??;
+        Ok(Answer::Raw(raw))
     })
 }
 
@@ -557,6 +618,55 @@ mod tests {
     }
 
     #[test]
+    fn resource_get_checks_its_arguments_like_the_generic_call() {
+        unsafe {
+            let mut err = ptr::null_mut();
+            let c = erp_client_new(
+                c"{\"base_url\": \"http://127.0.0.1:9\", \"api_key\": \"k\", \"max_retries\": 0}"
+                    .as_ptr(),
+                &mut err,
+            );
+            assert!(!c.is_null());
+            let get = |res: &[u8], id: &[u8]| {
+                take(erp_resource_get(
+                    c,
+                    res.as_ptr().cast(),
+                    res.len(),
+                    id.as_ptr().cast(),
+                    id.len(),
+                ))
+            };
+            assert_eq!(get(b"planets", b"x")["error"]["kind"], "invalid_request");
+            assert_eq!(
+                get(b"companies", b"\xff")["error"]["kind"],
+                "invalid_request"
+            );
+            assert_eq!(get(b"companies", b"")["error"]["kind"], "invalid_request");
+            assert_eq!(
+                get(b"companies", b"a/b")["error"]["kind"],
+                "invalid_request"
+            );
+            assert_eq!(
+                get(b"companies", b"cmp_1\0x")["error"]["kind"],
+                "invalid_request"
+            );
+            assert_eq!(
+                get(b"companies", b"cmp_1")["error"]["kind"],
+                "connection_error"
+            );
+            let r = take(erp_resource_get(
+                ptr::null(),
+                ptr::null(),
+                0,
+                ptr::null(),
+                0,
+            ));
+            assert_eq!(r["error"]["kind"], "invalid_request");
+            erp_client_free(c);
+        }
+    }
+
+    #[test]
     fn webhook_roundtrip() {
         unsafe {
             let mut err = ptr::null_mut();
@@ -642,8 +752,47 @@ mod tests {
     }
 
     #[test]
+    fn raw_bodies_go_into_the_envelope_only_when_they_are_json() {
+        let raw = |body: &[u8]| RawResponse {
+            status: 200,
+            headers: vec![("x-request-id".into(), "req_1".into())],
+            body: body.to_vec(),
+        };
+        let text = |r: &RawResponse| unsafe {
+            let p = raw_envelope(r).unwrap();
+            let s = CStr::from_ptr(p).to_str().unwrap().to_owned();
+            erp_string_free(p);
+            s
+        };
+        let body = br#" {"id": "cmp_1", "n": 12345678901234567890123, "z": 1.0} "#;
+        assert_eq!(
+            text(&raw(body)),
+            format!("{{\"ok\":{}}}", std::str::from_utf8(body).unwrap())
+        );
+        assert_eq!(text(&raw(b"")), "{\"ok\":null}");
+        assert_eq!(text(&raw(b" \r\n")), "{\"ok\":null}");
+        for bad in [
+            &b"{\"id\": \"cmp_1\""[..],
+            b"1,\"error\":{\"kind\":\"x\"}",
+            b"{\"a\":1}}",
+            b"<html>",
+            b"{\"a\":\"\xff\"}",
+            b"\"a\x00b\"",
+        ] {
+            let e = raw_envelope(&raw(bad)).unwrap_err();
+            assert_eq!(e.kind(), "decode_error", "{bad:?}");
+            assert_eq!(e.status(), Some(200));
+            assert_eq!(e.request_id(), Some("req_1"));
+            assert!(e.message().starts_with("response body is not JSON"));
+        }
+    }
+
+    #[test]
     fn panics_become_errors() {
-        let r = result_json(guard(|| -> Result<Value, FfiError> { panic!("boom") }));
+        let r = match guard(|| -> Result<Value, FfiError> { panic!("boom") }) {
+            Ok(_) => unreachable!("the panic is an error"),
+            Err(e) => e.to_json(),
+        };
         assert_eq!(r["error"]["kind"], "internal_error");
         assert!(r["error"]["message"].as_str().unwrap().contains("boom"));
     }

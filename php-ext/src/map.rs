@@ -7,11 +7,11 @@ use base64::Engine as _;
 use erp_api_client::retry::{Decision, Outcome};
 use erp_api_client::{
     spec, Batch, BatchHandle, BatchMode, Client, ClientBuilder, CsvImport, DeliveryQuery, Error,
-    Method, Op, PreparedRequest, Query, RequestOptions, RetryPolicy, WebhookParams,
+    Method, Op, PreparedRequest, Query, RawResponse, RequestOptions, RetryPolicy, WebhookParams,
 };
 use serde_json::{json, Value};
 
-use crate::{block_on, error_json, FfiError};
+use crate::{block_on, error_json, Answer, FfiError};
 
 type R<T> = Result<T, FfiError>;
 
@@ -288,22 +288,54 @@ fn wait<F: std::future::Future<Output = erp_api_client::Result<T>>, T>(f: F) -> 
     Ok(block_on(f)??)
 }
 
-/// Runs one client operation.
-pub(crate) fn call(client: &Client, req: &Value) -> R<Value> {
+/// Runs one client operation. Those that answer the API's body as it is (a record, the
+/// result of a delete, a generic request) hand back the raw response: the caller decodes it.
+pub(crate) fn call(client: &Client, req: &Value) -> R<Answer> {
     let op = req_str(req, "op")?;
+    let id = || req_str(req, "id");
+    let raw = |r: erp_api_client::Result<RawResponse>| -> R<Answer> { Ok(Answer::Raw(r?)) };
+    let body = || field(req, "body").unwrap_or(&Value::Null);
+    match op {
+        "resource.get" => {
+            let q = build_query(client, req)?;
+            raw(block_on(q.send_raw(Op::Get, Some(id()?), None))?)
+        }
+        "resource.create" => {
+            let q = build_query(client, req)?;
+            raw(block_on(q.send_raw(Op::Create, None, Some(body())))?)
+        }
+        "resource.update" => {
+            let q = build_query(client, req)?;
+            raw(block_on(q.send_raw(Op::Update, Some(id()?), Some(body())))?)
+        }
+        "resource.delete" => {
+            let q = build_query(client, req)?;
+            raw(block_on(q.send_raw(Op::Delete, Some(id()?), None))?)
+        }
+        "request" => {
+            let method: Method = req_str(req, "method")?.parse()?;
+            let query = match field(req, "query") {
+                Some(q) => headers_of(q)?,
+                None => Vec::new(),
+            };
+            let r = client.prepare(
+                method,
+                req_str(req, "path")?,
+                &query,
+                field(req, "body"),
+                &options_of(req)?,
+            )?;
+            raw(block_on(client.send_raw(&r))?)
+        }
+        _ => call_json(client, op, req).map(Answer::Json),
+    }
+}
+
+/// The operations whose answer is built from decoded values.
+fn call_json(client: &Client, op: &str, req: &Value) -> R<Value> {
     let id = || req_str(req, "id");
     match op {
         "resource.list" => to_json(wait(build_query(client, req)?.list())?),
-        "resource.get" => wait(build_query(client, req)?.get(id()?)),
-        "resource.create" => {
-            let body = field(req, "body").cloned().unwrap_or(Value::Null);
-            wait(build_query(client, req)?.create(body))
-        }
-        "resource.update" => {
-            let body = field(req, "body").cloned().unwrap_or(Value::Null);
-            wait(build_query(client, req)?.update(id()?, body))
-        }
-        "resource.delete" => wait(build_query(client, req)?.delete(id()?)),
         "resource.prepare" => {
             let op: Op = req_str(req, "operation")?.parse()?;
             let q = build_query(client, req)?;
@@ -320,21 +352,6 @@ pub(crate) fn call(client: &Client, req: &Value) -> R<Value> {
         "batch.status" => to_json(wait(BatchHandle::from_id(client, id()?).status())?),
         "batch.wait" => to_json(wait(BatchHandle::from_id(client, id()?).wait())?),
         "event_types" => wait(client.event_types()),
-        "request" => {
-            let method: Method = req_str(req, "method")?.parse()?;
-            let query = match field(req, "query") {
-                Some(q) => headers_of(q)?,
-                None => Vec::new(),
-            };
-            let r = wait(client.request(
-                method,
-                req_str(req, "path")?,
-                &query,
-                field(req, "body"),
-                &options_of(req)?,
-            ))?;
-            Ok(r.body)
-        }
         _ if op.starts_with("webhooks.") => webhooks(client, &op[9..], req),
         _ => Err(FfiError::invalid(format!("unknown operation {op:?}"))),
     }

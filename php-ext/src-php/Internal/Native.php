@@ -159,7 +159,21 @@ final class Native
         } finally {
             $this->ffi->erp_string_free($ptr);
         }
-        $r = json_decode($text, true, 512, JSON_THROW_ON_ERROR | JSON_BIGINT_AS_STRING);
+        try {
+            $r = json_decode($text, true, 512, JSON_THROW_ON_ERROR | JSON_BIGINT_AS_STRING);
+        } catch (\JsonException $e) {
+            // A response body goes into the envelope as received (the library checks that it
+            // is one JSON value, not every detail PHP insists on, e.g. unpaired surrogates).
+            throw new ErpException(
+                'response body is not JSON: ' . $e->getMessage(),
+                'decode_error',
+                'DECODE_ERROR',
+                null,
+                null,
+                null,
+                $e,
+            );
+        }
         if (array_key_exists('ok', $r)) {
             return $r['ok'];
         }
