@@ -333,7 +333,8 @@ impl Error {
         }
     }
 
-    pub(crate) fn verification(reason: VerificationFailure, message: impl Into<String>) -> Self {
+    /// A webhook verification error (for faces that decode a verified body themselves).
+    pub fn verification(reason: VerificationFailure, message: impl Into<String>) -> Self {
         Error::WebhookVerification {
             reason,
             message: message.into(),
