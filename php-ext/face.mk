@@ -5,7 +5,7 @@
 #                   composer.json, PHPUnit (vectors + sandbox), valgrind leak check, install
 #                   into a throwaway Composer project and run the quickstart, size budgets
 #   make php-demo   run examples/php/quickstart.php against ERP_BASE_URL / ERP_API_KEY
-#   make php-bench  bench/php: GETs vs ext-curl, verify() vs hash_hmac
+#   (benchmarks: `make bench` at the root runs bench/php/bench.php beside the other faces)
 
 PHP_LIB_FILE       := liberp_api_client_ffi.so
 PHP_CARGO_TARGET   := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
@@ -21,7 +21,7 @@ PHP_O3_PACKAGES    := sha2 hmac serde_json erp-api-client reqwest hyper hyper-ut
 PHP_CARGO_FLAGS    := $(foreach p,$(PHP_O3_PACKAGES),--config profile.release.package.$(p).opt-level=3)
 PHP_PLATFORM_CMD   := php -r 'require "php-ext/src-php/Internal/Native.php"; echo Erp\ApiClient\Internal\Native::platform();'
 
-.PHONY: php-test php-demo php-bench php-tools php-build php-header-check php-sandbox-bin
+.PHONY: php-test php-demo php-tools php-build php-header-check php-sandbox-bin
 
 php-tools:
 	@if ! command -v php >/dev/null || ! command -v composer >/dev/null \
@@ -73,7 +73,3 @@ php-demo: php-build
 	@test -n "$${ERP_BASE_URL:-}" && test -n "$${ERP_API_KEY:-}" || { echo "php-demo: set ERP_BASE_URL and ERP_API_KEY" >&2; exit 1; }
 	cd examples/php && COMPOSER_ALLOW_SUPERUSER=1 composer install --no-interaction --no-progress --quiet
 	php examples/php/quickstart.php
-
-php-bench: php-build php-sandbox-bin
-	@php -m | grep -qx curl || { $(PHP_SUDO) apt-get update; DEBIAN_FRONTEND=noninteractive $(PHP_SUDO) apt-get install -y php8.2-curl; }
-	$(PHP_ENV) ERP_SANDBOX_ARGS="--rate-limit 1000000" php-ext/scripts/with-sandbox.sh php bench/php/bench.php
