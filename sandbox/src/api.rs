@@ -365,10 +365,22 @@ pub fn idempotency_store(
     status: u16,
     body: &Value,
 ) -> ApiResult<()> {
+    idempotency_store_text(conn, tenant, key, hash, status, &body.to_string())
+}
+
+/// [`idempotency_store`] with the body already serialized.
+pub fn idempotency_store_text(
+    conn: &Connection,
+    tenant: &str,
+    key: &str,
+    hash: &str,
+    status: u16,
+    body: &str,
+) -> ApiResult<()> {
     conn.prepare_cached(
         "INSERT OR REPLACE INTO idempotency (tenant_id, key, request_hash, status, body, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![tenant, key, hash, status as i64, body.to_string(), crate::util::now_ms()])?;
+    .execute(params![tenant, key, hash, status as i64, body, crate::util::now_ms()])?;
     Ok(())
 }
