@@ -12,8 +12,23 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// RFC 3339 UTC with milliseconds, e.g. `2026-11-23T12:16:06.123Z`.
+/// RFC 3339 UTC with milliseconds, e.g. `2026-11-23T12:16:06.123Z`. The last one formatted
+/// is kept per thread: a batch asks for the same millisecond thousands of times.
 pub fn rfc3339(ms: i64) -> String {
+    thread_local! {
+        static LAST: std::cell::RefCell<(i64, String)> =
+            const { std::cell::RefCell::new((i64::MIN, String::new())) };
+    }
+    LAST.with(|l| {
+        let mut l = l.borrow_mut();
+        if l.0 != ms {
+            *l = (ms, format_rfc3339(ms));
+        }
+        l.1.clone()
+    })
+}
+
+fn format_rfc3339(ms: i64) -> String {
     let secs = ms.div_euclid(1000);
     let milli = ms.rem_euclid(1000);
     let days = secs.div_euclid(86_400);
@@ -219,6 +234,8 @@ mod tests {
     fn formats_rfc3339() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(rfc3339(1_795_436_166_123), "2026-11-23T12:16:06.123Z");
+        assert_eq!(rfc3339(1_795_436_166_123), "2026-11-23T12:16:06.123Z");
+        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59.999Z");
     }
     #[test]
     fn ids_are_distinct_and_shaped() {
