@@ -7,7 +7,7 @@ use crate::events::{self, Suppress};
 use crate::util::{new_id, now_ms, rfc3339, ApiError, ApiResult};
 use crate::webhooks;
 use rusqlite::{params, Connection, OptionalExtension};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -168,8 +168,19 @@ pub fn parse(body: &Value) -> ApiResult<BatchReq> {
     Ok(req)
 }
 
+/// One result item. Built by hand: `json!` would deep-copy `value` (`serde_json::to_value`),
+/// which for a 1000-op batch was a tenth of the request's time.
+fn result_item(i: usize, status: u16, success: bool, value: Value) -> Value {
+    let mut m = Map::new();
+    m.insert("index".into(), Value::from(i));
+    m.insert("status".into(), Value::from(status));
+    m.insert("success".into(), Value::Bool(success));
+    m.insert((if success { "body" } else { "error" }).into(), value);
+    Value::Object(m)
+}
+
 fn err_item(i: usize, e: &ApiError, rid: &str) -> Value {
-    json!({ "index": i, "status": e.status, "success": false, "error": e.to_inner(rid) })
+    result_item(i, e.status, false, e.to_inner(rid))
 }
 
 /// Runs one operation; `savepoint` isolates it (lenient).
@@ -232,9 +243,7 @@ fn run_one(
         }
     }
     match r {
-        Ok((status, body)) => {
-            Ok(json!({ "index": i, "status": status, "success": true, "body": body }))
-        }
+        Ok((status, body)) => Ok(result_item(i, status, true, body)),
         Err(e) if e.status >= 500 => Err(e),
         Err(e) => Ok(err_item(i, &e, rid)),
     }
@@ -304,26 +313,42 @@ fn summary(id: &str, req: &BatchReq, items: Vec<Value>, started: Instant, create
     let ok = items.iter().filter(|x| is_ok(x)).count();
     let failed = items.len() - ok;
     let status = if failed > 0 { "failed" } else { "completed" };
-    json!({
-        "id": id,
-        "status": status,
-        "mode": if req.strict { "strict" } else { "lenient" },
-        "total": req.ops.len(),
-        "processed": req.ops.len(),
-        "successful": ok,
-        "failed": failed,
-        "results": items,
-        "duration_ms": started.elapsed().as_millis() as i64,
-        "created_at": rfc3339(created),
-        "completed_at": rfc3339(now_ms()),
-    })
+    // by hand, not `json!`: that would deep-copy `items` (see `result_item`)
+    let mut m = Map::new();
+    m.insert("id".into(), Value::from(id));
+    m.insert("status".into(), Value::from(status));
+    m.insert(
+        "mode".into(),
+        Value::from(if req.strict { "strict" } else { "lenient" }),
+    );
+    m.insert("total".into(), Value::from(req.ops.len()));
+    m.insert("processed".into(), Value::from(req.ops.len()));
+    m.insert("successful".into(), Value::from(ok));
+    m.insert("failed".into(), Value::from(failed));
+    m.insert("results".into(), Value::Array(items));
+    m.insert(
+        "duration_ms".into(),
+        Value::from(started.elapsed().as_millis() as i64),
+    );
+    m.insert("created_at".into(), Value::from(rfc3339(created)));
+    m.insert("completed_at".into(), Value::from(rfc3339(now_ms())));
+    Value::Object(m)
 }
 
-fn finish(conn: &Connection, tenant: &str, result: &Value, suppress: &Suppress) -> ApiResult<()> {
+/// Stores the result and emits `batch.completed`; returns the result as JSON text
+/// (serialized once: the same text is the stored result, the response and the
+/// idempotency record).
+fn finish(
+    conn: &Connection,
+    tenant: &str,
+    result: &Value,
+    suppress: &Suppress,
+) -> ApiResult<String> {
     let id = result["id"].as_str().unwrap_or("");
+    let text = serde_json::to_string(result)?;
     conn.execute(
         "UPDATE batches SET status = ?1, processed = ?2, result = ?3, completed_at = ?4 WHERE id = ?5",
-        params![result["status"].as_str(), result["total"].as_i64(), result.to_string(), now_ms(), id],
+        params![result["status"].as_str(), result["total"].as_i64(), text, now_ms(), id],
     )?;
     let data: serde_json::Map<String, Value> = result
         .as_object()
@@ -336,7 +361,7 @@ fn finish(conn: &Connection, tenant: &str, result: &Value, suppress: &Suppress) 
         .unwrap_or_default();
     let data = Value::Object(data);
     events::emit(conn, tenant, "batch.completed", data, suppress)?;
-    Ok(())
+    Ok(text)
 }
 
 fn insert_row(
@@ -355,14 +380,14 @@ fn insert_row(
     Ok(())
 }
 
-/// Runs a synchronous batch inside the caller's transaction: (status, body).
+/// Runs a synchronous batch inside the caller's transaction: the result as JSON text.
 pub fn run_sync(
     conn: &Connection,
     ctx: &Ctx,
     req: &BatchReq,
     body: &Value,
     rid: &str,
-) -> ApiResult<Value> {
+) -> ApiResult<String> {
     let started = Instant::now();
     let id = new_id("bat");
     let now = now_ms();
@@ -388,8 +413,9 @@ pub fn run_sync(
         items
     };
     let result = summary(&id, req, items, started, now);
-    finish(conn, ctx.tenant, &result, ctx.suppress)?;
-    Ok(result)
+    let text = finish(conn, ctx.tenant, &result, ctx.suppress)?;
+    crate::util::drop_in_background(result);
+    Ok(text)
 }
 
 /// Queues an async batch (in the caller's transaction): the 202 body.

@@ -12,8 +12,23 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// RFC 3339 UTC with milliseconds, e.g. `2026-11-23T12:16:06.123Z`.
+/// RFC 3339 UTC with milliseconds, e.g. `2026-11-23T12:16:06.123Z`. The last one formatted
+/// is kept per thread: a batch asks for the same millisecond thousands of times.
 pub fn rfc3339(ms: i64) -> String {
+    thread_local! {
+        static LAST: std::cell::RefCell<(i64, String)> =
+            const { std::cell::RefCell::new((i64::MIN, String::new())) };
+    }
+    LAST.with(|l| {
+        let mut l = l.borrow_mut();
+        if l.0 != ms {
+            *l = (ms, format_rfc3339(ms));
+        }
+        l.1.clone()
+    })
+}
+
+fn format_rfc3339(ms: i64) -> String {
     let secs = ms.div_euclid(1000);
     let milli = ms.rem_euclid(1000);
     let days = secs.div_euclid(86_400);
@@ -44,6 +59,17 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// Drops a large value (a batch's request or result) on tokio's blocking pool, so that
+/// freeing it does not delay the answer; inline outside a runtime.
+pub fn drop_in_background<T: Send + 'static>(v: T) {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) => {
+            h.spawn_blocking(move || drop(v));
+        }
+        Err(_) => drop(v),
+    }
+}
+
 /// Cryptographically random bytes from the OS.
 pub fn random_bytes(n: usize) -> Vec<u8> {
     let mut v = vec![0u8; n];
@@ -65,9 +91,44 @@ pub fn random_alnum(n: usize) -> String {
         .collect()
 }
 
-/// An id with a prefix, e.g. `cmp_3k9...`.
+/// Base-62 digits in ASCII order, so fixed-width numbers sort as text.
+const ORDERED62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// An id with a prefix, e.g. `cmp_0Uy7kQ2b3k9...`: 24 alphanumerics, the creation time in
+/// milliseconds (8 base-62 digits, so ids of later records sort later and land at the end
+/// of the id indexes instead of all over them) and 16 random ones (95 bits, from OS
+/// randomness read in blocks: one `getrandom` call per 256 ids, not one per id).
 pub fn new_id(prefix: &str) -> String {
-    format!("{prefix}_{}", random_alnum(24))
+    const TIME: usize = 8;
+    const RANDOM: usize = 16;
+    const BLOCK: usize = 4096;
+    thread_local! {
+        static POOL: std::cell::RefCell<(Vec<u8>, usize)> =
+            const { std::cell::RefCell::new((Vec::new(), 0)) };
+    }
+    let mut id = String::with_capacity(prefix.len() + 1 + TIME + RANDOM);
+    id.push_str(prefix);
+    id.push('_');
+    let mut t = now_ms().max(0) as u64;
+    let mut digits = [0u8; TIME];
+    for d in digits.iter_mut().rev() {
+        *d = ORDERED62[(t % 62) as usize];
+        t /= 62;
+    }
+    id.extend(digits.iter().map(|&b| b as char));
+    POOL.with(|p| {
+        let mut p = p.borrow_mut();
+        if p.0.len() < p.1 + RANDOM {
+            *p = (random_bytes(BLOCK), 0);
+        }
+        let at = p.1;
+        for &b in &p.0[at..at + RANDOM] {
+            id.push(ALNUM[(b as usize) % ALNUM.len()] as char);
+        }
+        // each byte is used once
+        p.1 = at + RANDOM;
+    });
+    id
 }
 
 pub fn sha256_hex(data: &[u8]) -> String {
@@ -173,5 +234,20 @@ mod tests {
     fn formats_rfc3339() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(rfc3339(1_795_436_166_123), "2026-11-23T12:16:06.123Z");
+        assert_eq!(rfc3339(1_795_436_166_123), "2026-11-23T12:16:06.123Z");
+        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59.999Z");
+    }
+    #[test]
+    fn ids_are_distinct_and_shaped() {
+        let ids: std::collections::HashSet<String> = (0..1000).map(|_| new_id("cmp")).collect();
+        assert_eq!(ids.len(), 1000);
+        for id in &ids {
+            let rest = id.strip_prefix("cmp_").unwrap();
+            assert_eq!(rest.len(), 24);
+            assert!(rest.bytes().all(|b| b.is_ascii_alphanumeric()));
+        }
+        let a = new_id("evt");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        assert!(new_id("evt") > a, "later ids sort later");
     }
 }
