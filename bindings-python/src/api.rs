@@ -196,16 +196,60 @@ fn prepared_dict(py: Python<'_>, r: &erp_api_client::PreparedRequest) -> PyResul
 
 // ---------------------------------------------------------------- client cell
 
-/// The core client and the builder that made it (to rebuild it after a fork).
+/// The core client and the builder that made it (to rebuild it after a fork, and, for the
+/// blocking `Client`, once per thread).
 pub(crate) struct ClientCell {
     builder: ClientBuilder,
     state: Mutex<(u64, CoreClient)>,
     base_url: String,
     auth: &'static str,
+    /// A blocking client: each thread calls through its own core client (see `rt::block`).
+    per_thread: bool,
+    /// Identifies this cell in the threads' client lists.
+    id: u64,
+}
+
+static NEXT_CELL_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+thread_local! {
+    /// This thread's core clients of blocking `Client`s: (cell id, generation, client). Its
+    /// connections live in this thread's runtime, and go with the thread.
+    static THREAD_CLIENTS: std::cell::RefCell<Vec<(u64, u64, CoreClient)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
 }
 
 impl ClientCell {
+    /// The client for a call made from this thread.
     fn client(&self, py: Python<'_>) -> PyResult<CoreClient> {
+        if !self.per_thread {
+            return self.shared_client(py);
+        }
+        let generation = rt::generation(py)?;
+        let found = THREAD_CLIENTS.with(|list| {
+            let mut list = list.borrow_mut();
+            // A forked child's copies hold the parent's connections: never drop them.
+            let mut i = 0;
+            while i < list.len() {
+                if list[i].1 == generation {
+                    i += 1;
+                } else {
+                    std::mem::forget(list.swap_remove(i));
+                }
+            }
+            list.iter()
+                .find(|(id, _, _)| *id == self.id)
+                .map(|(_, _, c)| c.clone())
+        });
+        if let Some(c) = found {
+            return Ok(c);
+        }
+        let fresh = core(py, self.builder.clone().build())?;
+        THREAD_CLIENTS.with(|list| list.borrow_mut().push((self.id, generation, fresh.clone())));
+        Ok(fresh)
+    }
+
+    /// The one client shared by every thread (asyncio calls, iterators).
+    fn shared_client(&self, py: Python<'_>) -> PyResult<CoreClient> {
         let generation = rt::generation(py)?;
         let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
         if s.0 != generation {
@@ -215,6 +259,18 @@ impl ClientCell {
             s.0 = generation;
         }
         Ok(s.1.clone())
+    }
+}
+
+impl Drop for ClientCell {
+    fn drop(&mut self) {
+        // This thread's copy goes now; other threads' go when they end.
+        let id = self.id;
+        let _ = THREAD_CLIENTS.try_with(|list| {
+            if let Ok(mut list) = list.try_borrow_mut() {
+                list.retain(|(i, _, _)| *i != id);
+            }
+        });
     }
 }
 
@@ -280,6 +336,8 @@ fn new_cell(
         state: Mutex::new((generation, client)),
         base_url: base,
         auth,
+        per_thread: flavour == "sync",
+        id: NEXT_CELL_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
     }))
 }
 
@@ -358,7 +416,10 @@ impl QueryState {
     }
 
     fn build(&self, py: Python<'_>) -> PyResult<erp_api_client::Query> {
-        let c = self.cell.client(py)?;
+        self.build_with(py, self.cell.client(py)?)
+    }
+
+    fn build_with(&self, py: Python<'_>, c: CoreClient) -> PyResult<erp_api_client::Query> {
         let mut q = core(py, c.resource(self.resource))?;
         for (k, v) in &self.filters {
             q = q.filter(k.clone(), v);
@@ -623,8 +684,10 @@ macro_rules! resource_class {
 resource_class!(Resource, "Resource", false, {
     /// Every record of every page, fetching pages as needed.
     fn iter(&self, py: Python<'_>) -> PyResult<Paginator> {
+        // An iterator may be advanced from any thread: the shared client and runtime.
+        let c = self.q.cell.shared_client(py)?;
         Ok(Paginator {
-            inner: self.q.build(py)?.paginate(),
+            inner: self.q.build_with(py, c)?.paginate(),
             generation: rt::generation(py)?,
         })
     }
@@ -677,7 +740,7 @@ impl Paginator {
     fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
         check_generation(py, self.generation)?;
         let inner = &mut self.inner;
-        let next = rt::block(py, move || inner.next())?;
+        let next = rt::block_shared(py, move || inner.next())?;
         match next {
             Some(v) => Ok(Some(to_py_obj(py, &v)?)),
             None => Ok(None),
@@ -1064,11 +1127,12 @@ struct HandleState {
 
 impl HandleState {
     fn handle(&self, py: Python<'_>) -> PyResult<erp_api_client::BatchHandle> {
-        if rt::generation(py)? == self.generation {
+        if rt::generation(py)? == self.generation && !self.cell.per_thread {
             return Ok(self.handle.clone());
         }
+        // Forked, or a blocking client: this process's / this thread's client, same settings.
         let c = self.cell.client(py)?;
-        Ok(erp_api_client::BatchHandle::from_id(&c, self.id.clone()))
+        Ok(self.handle.with_client(&c))
     }
 }
 

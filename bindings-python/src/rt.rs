@@ -1,4 +1,11 @@
-//! The one tokio runtime of the process, fork-aware, and the blocking runner.
+//! The tokio runtimes, fork-aware, and the blocking runners.
+//!
+//! Two kinds: one multi-thread runtime for the process (asyncio calls, and iterators that
+//! may move between threads), and for the blocking `Client`, one current-thread runtime per
+//! Python thread. A blocking call then runs entirely on the calling thread, connection
+//! included: no hand-off to a worker thread and back, which on a small machine costs more
+//! than the rest of the call. Each thread's blocking calls use that thread's own connection
+//! pool (see `api::ClientCell`), since a connection lives in the runtime that opened it.
 //!
 //! After `os.fork()` the child has none of the parent's runtime threads: the runtime (and
 //! every connection pool registered with it) is unusable there. Each runtime records the pid
@@ -61,6 +68,41 @@ pub(crate) fn runtime(py: Python<'_>) -> PyResult<(&'static Runtime, u64)> {
     Ok((runtime, generation))
 }
 
+thread_local! {
+    /// This thread's runtime for blocking calls, and the pid that built it.
+    static LOCAL: std::cell::RefCell<Option<(u32, std::rc::Rc<Runtime>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// This thread's current-thread runtime (rebuilt in a forked child).
+fn local_runtime(py: Python<'_>) -> PyResult<std::rc::Rc<Runtime>> {
+    let pid = std::process::id();
+    LOCAL.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if let Some((p, rt)) = slot.as_ref() {
+            if *p == pid {
+                return Ok(rt.clone());
+            }
+        }
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                base_error(
+                    py,
+                    "internal",
+                    format!("cannot start the async runtime: {e}"),
+                )
+            })?;
+        let rt = std::rc::Rc::new(rt);
+        // A runtime inherited through fork() holds the parent's connections: leak it.
+        if let Some((_, old)) = slot.replace((pid, rt.clone())) {
+            std::mem::forget(old);
+        }
+        Ok(rt)
+    })
+}
+
 /// The current generation (without creating a runtime).
 pub(crate) fn generation(py: Python<'_>) -> PyResult<u64> {
     runtime(py).map(|(_, g)| g)
@@ -72,17 +114,55 @@ enum Fail {
     Panic(String),
 }
 
-/// Runs a core future to completion on the runtime with the GIL released, checking for
-/// signals (Ctrl-C) a few times a second. The future is made and polled on this thread, so
-/// it need not be `Send`. A panic becomes an `ErpError`.
+/// Runs a core future to completion on this thread's current-thread runtime with the GIL
+/// released (see the module docs), checking for signals (Ctrl-C) a few times a second. The
+/// future must only use this thread's clients (`ClientCell::client`). A panic becomes an
+/// `ErpError`.
 pub(crate) fn block<T, F, M>(py: Python<'_>, make: M) -> PyResult<T>
 where
     T: Send,
     F: Future<Output = Result<T, Error>>,
     M: FnOnce() -> F + Send,
 {
+    let rt = local_runtime(py)?;
+    // The runtime is this thread's, and the closure runs on this thread: it only crosses
+    // `detach` (which requires Send) in form.
+    let rt = SendPtr(&*rt as *const Runtime);
+    drive(py, move || rt.into_ref(), make)
+}
+
+/// As `block`, on the process-wide multi-thread runtime: for iterators, which keep one
+/// client and may be advanced from any thread.
+pub(crate) fn block_shared<T, F, M>(py: Python<'_>, make: M) -> PyResult<T>
+where
+    T: Send,
+    F: Future<Output = Result<T, Error>>,
+    M: FnOnce() -> F + Send,
+{
     let (rt, _) = runtime(py)?;
+    drive(py, move || rt, make)
+}
+
+struct SendPtr(*const Runtime);
+// SAFETY: only dereferenced on the thread that owns the runtime (see `block`).
+unsafe impl Send for SendPtr {}
+
+impl SendPtr {
+    fn into_ref<'a>(self) -> &'a Runtime {
+        // SAFETY: `block` keeps the runtime alive until `drive` returns, on this thread.
+        unsafe { &*self.0 }
+    }
+}
+
+fn drive<'r, T, F, M, R>(py: Python<'_>, rt: R, make: M) -> PyResult<T>
+where
+    T: Send,
+    F: Future<Output = Result<T, Error>>,
+    M: FnOnce() -> F + Send,
+    R: FnOnce() -> &'r Runtime + Send,
+{
     let out = py.detach(move || -> Result<T, Fail> {
+        let rt = rt();
         let _context = rt.enter();
         let fut = make();
         let mut fut = std::pin::pin!(fut);

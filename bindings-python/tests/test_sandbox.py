@@ -540,3 +540,49 @@ def test_csv_import_reports_rows_and_resumes_from_a_checkpoint(sandbox: Any, key
     assert len(items) == 23
     item5 = next(r for r in items if r["sku"] == "SKU-5")
     assert item5["quantity"] == 5 and item5["unit_price"] == 5.5
+
+
+def test_blocking_client_is_shared_across_threads(sandbox: Any, key: str) -> None:
+    # Each thread calls through its own connection pool (a blocking call runs entirely on the
+    # calling thread): a client shared by a pool of threads, threads that come and go, and an
+    # iterator or a batch handle made in one thread and used in another all work.
+    import concurrent.futures
+    import threading
+
+    c = client(sandbox, key)
+    ids = [c.companies.create({"name": f"T{i}"})["id"] for i in range(3)]
+    with concurrent.futures.ThreadPoolExecutor(8) as ex:
+        got = list(ex.map(lambda i: c.companies.get(ids[i % 3])["id"], range(200)))
+    assert got == [ids[i % 3] for i in range(200)]
+
+    errors: List[BaseException] = []
+
+    def short_lived() -> None:
+        try:
+            assert c.companies.get(ids[0])["id"] == ids[0]
+        except BaseException as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    for _ in range(3):
+        threads = [threading.Thread(target=short_lived) for _ in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert not errors
+
+    it = iter(c.companies.limit(1))
+    first = next(it)
+    rest: List[Any] = []
+    t = threading.Thread(target=lambda: rest.extend(it))
+    t.start()
+    t.join(30)
+    assert len([first, *rest]) == len(list(c.companies))
+
+    seen: List[Dict[str, int]] = []
+    h = c.batch().add("POST", "/companies", {"name": "H"}).submit(progress=seen.append)
+    out: List[Any] = []
+    t = threading.Thread(target=lambda: out.append(h.wait()))
+    t.start()
+    t.join(30)
+    assert out and out[0]["successful"] == 1 and seen

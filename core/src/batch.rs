@@ -805,6 +805,15 @@ impl BatchHandle {
         }
     }
 
+    /// The same handle (poll settings and progress callback included) over another client:
+    /// for a face that gives each thread its own client and connection pool.
+    pub fn with_client(&self, client: &Client) -> Self {
+        BatchHandle {
+            client: client.clone(),
+            ..self.clone()
+        }
+    }
+
     /// The batch id (`bat_...`).
     pub fn id(&self) -> &str {
         &self.id
