@@ -9,11 +9,9 @@
 // delete, paginate -> { next(), nextPage() }, request, eventTypes, batchPrepare,
 // batchExecute, batchSubmit -> { id, status(), wait() }, batchHandle, optional
 // batchImportCsv(resource, csvText, settings, onProgress), webhook*),
-// `NativeWebhook` (constructor(secrets, toleranceSec); either check(body, id, timestamp,
-// signature, xSignature) / checkAt(..., nowSec), which throw unless the delivery verifies (the
-// JS then parses the body), or verify(...) / verifyAt(...) returning the event;
-// checkSignature(body, id, timestamp, signature, xSignature, nowSec | undefined), which throws
-// unless the signature verifies and never parses the body; sign -> flat [name, value, ...]),
+// `NativeWebhook` (constructor(secrets, toleranceSec); checkSignature(body, id, timestamp,
+// signature, xSignature, nowSec | undefined), which throws unless the signature verifies and
+// never parses the body (verify then parses it with JSON.parse); sign -> flat [name, value, ...]),
 // `_retryDecision`, `_errorFromResponse`, `coreVersion`. Errors are thrown / rejected with a
 // message of ERROR_MARK + JSON payload (see errors.js `errorFromPayload`).
 
@@ -624,12 +622,27 @@ function createApi(backend) {
     return out
   }
 
-  let decoder
-  function text(b) {
-    if (typeof b === 'string') return b
-    if (typeof Buffer !== 'undefined' && Buffer.isBuffer(b)) return b.toString('utf8')
-    decoder = decoder || new TextDecoder()
-    return decoder.decode(b)
+  let utf8
+  /**
+   * The verified body decoded by JSON.parse (faster than building the object through the
+   * backend). A body that is not UTF-8 JSON fails as the core's verify does: invalid_payload.
+   */
+  function parseEvent(b) {
+    try {
+      if (typeof b !== 'string') {
+        // fatal: invalid UTF-8 throws; ignoreBOM: a BOM stays, and JSON.parse refuses it.
+        utf8 = utf8 || new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+        b = utf8.decode(b)
+      }
+      return JSON.parse(b)
+    } catch (e) {
+      throw errors.errorFromPayload({
+        kind: 'webhook_verification',
+        code: 'WEBHOOK_VERIFICATION',
+        reason: 'invalid_payload',
+        message: 'the signature is valid but the body is not JSON',
+      })
+    }
   }
 
   function bodyArg(body) {
@@ -656,14 +669,11 @@ function createApi(backend) {
       const b = bodyArg(body)
       const h = signatureHeaders(headers)
       try {
-        if (w.check === undefined) return w.verify(b, h[0], h[1], h[2], h[3])
-        w.check(b, h[0], h[1], h[2], h[3])
+        w.checkSignature(b, h[0], h[1], h[2], h[3], undefined)
       } catch (e) {
         throw fromNative(e)
       }
-      // The core verified the signature and that the body is JSON; parse it here (faster
-      // than building the object through the addon).
-      return JSON.parse(text(b))
+      return parseEvent(b)
     }
 
     /** Verifies as of `nowSec` (unix seconds). */
@@ -671,9 +681,8 @@ function createApi(backend) {
       const w = this[native]
       const b = bodyArg(body)
       const h = signatureHeaders(headers)
-      if (w.checkAt === undefined) return sync(() => w.verifyAt(b, h[0], h[1], h[2], h[3], nowSec))
-      sync(() => w.checkAt(b, h[0], h[1], h[2], h[3], nowSec))
-      return JSON.parse(text(b))
+      sync(() => w.checkSignature(b, h[0], h[1], h[2], h[3], Number(nowSec)))
+      return parseEvent(b)
     }
 
     /** Checks only the signature and timestamp, against the current time; the body is not parsed. Throws as verify does. */
