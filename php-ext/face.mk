@@ -21,9 +21,18 @@ PHP_O3_PACKAGES    := sha2 hmac serde_json erp-api-client reqwest hyper hyper-ut
 PHP_CARGO_FLAGS    := $(foreach p,$(PHP_O3_PACKAGES),--config profile.release.package.$(p).opt-level=3)
 PHP_PLATFORM_CMD   := php -r 'require "php-ext/src-php/Internal/Native.php"; echo Erp\ApiClient\Internal\Native::platform();'
 
-.PHONY: php-test php-demo php-tools php-build php-header-check php-sandbox-bin
+.PHONY: php-test php-demo php-cli php-tools php-build php-header-check php-sandbox-bin
 
-php-tools:
+# What building and running the package needs (php, composer); php-tools adds what testing it
+# needs (phpunit, valgrind, cbindgen).
+php-cli:
+	@if ! command -v php >/dev/null || ! command -v composer >/dev/null; then \
+	  echo "php-cli: installing php8.2-cli composer"; \
+	  $(PHP_SUDO) apt-get update; \
+	  DEBIAN_FRONTEND=noninteractive $(PHP_SUDO) apt-get install -y php8.2-cli composer; \
+	fi
+
+php-tools: php-cli
 	@if ! command -v php >/dev/null || ! command -v composer >/dev/null \
 	    || ! command -v phpunit >/dev/null || ! command -v valgrind >/dev/null; then \
 	  echo "php-tools: installing php8.2-cli composer phpunit valgrind"; \
@@ -36,7 +45,7 @@ php-tools:
 
 # Release build with unwinding, so catch_unwind on every export really catches
 # (the workspace release profile says panic = "abort").
-php-build: php-tools
+php-build: php-cli
 	CARGO_PROFILE_RELEASE_PANIC=unwind $(CARGO) build --release -p erp-api-client-ffi $(PHP_CARGO_FLAGS)
 	plat="$$($(PHP_PLATFORM_CMD))"; mkdir -p "php-ext/lib/$$plat"; \
 	  cp "$(PHP_CARGO_TARGET)/release/$(PHP_LIB_FILE)" "php-ext/lib/$$plat/$(PHP_LIB_FILE)"; \
