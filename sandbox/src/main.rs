@@ -227,6 +227,9 @@ async fn serve(a: ServeArgs) -> Result<(), String> {
     if let Some(k) = db::bootstrap(&conn, a.api_key.as_deref()).map_err(|e| e.to_string())? {
         println!("api key: {k}");
     }
+    // Checkpoints run on their own connection and thread, so that a write (a batch commit)
+    // never pays for copying the WAL back into the database.
+    db::start_checkpointer(&conn, &a.db).map_err(|e| format!("checkpointer: {e}"))?;
     let db = Arc::new(Mutex::new(conn));
     let secs = a.circuit_cooldown_secs;
     let cooldown = Duration::from_secs_f64(if secs.is_finite() {
