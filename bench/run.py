@@ -99,9 +99,9 @@ class Sandbox:
 
 
 def wrk(url: str, key: str, conns: int) -> Tuple[float, float]:
-    """(requests/s, mean latency in us) of wrk with `conns` keep-alive connections for 5 s."""
+    """(requests/s, mean latency in us) of wrk with `conns` keep-alive connections for 4 s."""
     threads = 1 if conns == 1 else 2
-    out = sh(["wrk", f"-t{threads}", f"-c{conns}", "-d2s" if QUICK else "-d5s", "-H", f"x-api-key: {key}", "-H", "accept: application/json", url])
+    out = sh(["wrk", f"-t{threads}", f"-c{conns}", "-d2s" if QUICK else "-d4s", "-H", f"x-api-key: {key}", "-H", "accept: application/json", url])
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     m = re.search(r"Latency\s+([\d.]+)(us|ms|s)", out)
     lat = float(m.group(1)) * {"us": 1, "ms": 1e3, "s": 1e6}[m.group(2)]  # type: ignore[union-attr]
@@ -307,6 +307,7 @@ def report(rows: List[Row], meta: Dict[str, str]) -> str:
     ratio_row("verify", "python", "erp Webhook.verify_signature", "stdlib hmac (signature only)", "us_per_call", "us", 1, sig)
     ratio_row("verify", "node", "erp Webhook.verifySignature", "node:crypto (signature only)", "us_per_call", "us", 1, sig)
     ratio_row("verify", "php", "erp Webhook::verifySignature", "hash_hmac (signature only)", "us_per_call", "us", 1, sig)
+    ratio_row("verify", "rust", "erp verify_signature", "hmac (signature only)", "us_per_call", "us", 1, sig)
     ratio_row("verify", "python", "erp Webhook.verify", "stdlib hmac (signature only)", "us_per_call", "us", None, "verify + parse vs bare HMAC")
     ratio_row("verify", "node", "erp Webhook.verify", "node:crypto (signature only)", "us_per_call", "us", None, "verify + parse vs bare HMAC")
     ratio_row("verify", "php", "erp Webhook::verify", "hash_hmac (signature only)", "us_per_call", "us", None, "verify + parse vs bare HMAC")
@@ -320,12 +321,13 @@ def report(rows: List[Row], meta: Dict[str, str]) -> str:
     for face, client in [("rust", "erp-api-client"), ("python", "erp_api_client"), ("node", "erp-api-client"), ("php", "erp/api-client")]:
         v = pick(rows, face, "seq_get", client, "us_per_call")
         if v is not None and w1 is not None:
-            add(f"| seq GET over the wire floor | {face} | {client} | {fmt(v, 'us')} = wrk {fmt(w1, 'us')} + {fmt(v - w1, 'us')} | | |")
+            over = f"wrk {fmt(w1, 'us')} + {fmt(v - w1, 'us')}" if v >= w1 else f"at wrk's {fmt(w1, 'us')} (within the drift between runs)"
+            add(f"| seq GET over the wire floor | {face} | {client} | {fmt(v, 'us')} = {over} | | |")
     w64 = pick(rows, "wrk", "conc_get", "wrk -c64", "req_per_s")
     if w64 is not None:
-        add(f"| 64 in flight, floor | wrk | wrk -c64 -t2 (no JSON parsing) | {fmt(w64, '/s')} | | |")
+        add(f"| 64 in flight, floor | wrk | wrk -c64 -t2 (no JSON parsing), best of 2 runs | {fmt(w64, '/s')} | | |")
     if w1 is not None:
-        add(f"| seq GET, floor | wrk | wrk -c1 -t1 (no JSON parsing) | {fmt(w1, 'us')} per request | | |")
+        add(f"| seq GET, floor | wrk | wrk -c1 -t1 (no JSON parsing), best of 2 runs | {fmt(w1, 'us')} per request | | |")
     for face in ["rust", "python", "node", "php"]:
         for r in rows:
             if r["face"] == face and r["workload"] == "batch_1000" and r["metric"] == "p50_ms":
@@ -402,15 +404,20 @@ def main() -> None:
             }
             url = f"{sb.base}/api/v1/companies/{company['id']}"
             log(f"== wrk against {url}")
-            rps1, lat1 = wrk(url, sb.key, 1)
-            rows.append({"face": "wrk", "workload": "seq_get", "client": "wrk -c1", "metric": "us_per_call", "value": 1e6 / rps1, "n": 0})
-            rps64, _ = wrk(url, sb.key, 64)
-            rows.append({"face": "wrk", "workload": "conc_get", "client": "wrk -c64", "metric": "req_per_s", "value": rps64, "n": 0})
-            log(f"  wrk -c1: {rps1:.0f} req/s ({1e6 / rps1:.1f} us, mean latency {lat1:.1f} us); wrk -c64: {rps64:.0f} req/s")
+            floors = [wrk(url, sb.key, 1), wrk(url, sb.key, 64)]
             rows += run_face("rust", [RUST_BENCH], env, workdir)
             rows += run_face("python", [VPY, "bench/python/bench.py"], env, workdir)
             rows += run_face("node", ["node", "bench/node/bench.mjs"], env, workdir)
             rows += run_face("php", ["php", "bench/php/bench.php"], env, workdir)
+            # wrk again at the end: the floor is the better of the two runs (the machine's
+            # speed drifts over a run; the faces ran in between).
+            log(f"== wrk against {url}, again")
+            floors += [wrk(url, sb.key, 1), wrk(url, sb.key, 64)]
+            rps1 = max(floors[0][0], floors[2][0])
+            rps64 = max(floors[1][0], floors[3][0])
+            rows.append({"face": "wrk", "workload": "seq_get", "client": "wrk -c1", "metric": "us_per_call", "value": 1e6 / rps1, "n": 2})
+            rows.append({"face": "wrk", "workload": "conc_get", "client": "wrk -c64", "metric": "req_per_s", "value": rps64, "n": 2})
+            log(f"  wrk -c1: {rps1:.0f} req/s ({1e6 / rps1:.1f} us); wrk -c64: {rps64:.0f} req/s (best of 2 runs each)")
         finally:
             sb.stop()
     log("== cold start")
