@@ -60,6 +60,9 @@ fn pct(v: &mut [f64], p: usize) -> f64 {
 
 type Hyper = HyperClient<HttpConnector, Empty<Bytes>>;
 
+/// One timed function of the verify comparison.
+type Timed<'a> = Box<dyn FnMut() + 'a>;
+
 async fn hyper_get(h: &Hyper, url: &hyper::Uri, key: &str) -> Value {
     let req = hyper::Request::get(url.clone())
         .header("x-api-key", key)
@@ -282,7 +285,7 @@ async fn main() {
         }
     };
     // Interleaved rounds, so drift hits all four alike.
-    let mut fns: Vec<(&str, Box<dyn FnMut() + '_>)> = vec![
+    let mut fns: Vec<(&str, Timed<'_>)> = vec![
         (
             "erp-api-client",
             Box::new(|| {
