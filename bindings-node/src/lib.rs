@@ -916,53 +916,12 @@ impl NativeWebhook {
         })
     }
 
-    /// Verifies against the current time; throws on failure. The four signature headers come
-    /// as separate arguments (`webhook-id`, `webhook-timestamp`, `webhook-signature`,
-    /// `x-webhook-signature`), absent ones as `undefined`: fewer conversions than a list.
-    ///
-    /// It returns nothing: once the core has verified the body (and checked that it is JSON),
-    /// the JS side parses it with `JSON.parse`, which is faster than building the same object
-    /// through napi calls (measured: about 20% of a whole `verify()`).
-    #[napi]
-    pub fn check(
-        &self,
-        body: Either<String, Uint8ArraySlice>,
-        id: Option<String>,
-        timestamp: Option<String>,
-        signature: Option<String>,
-        x_signature: Option<String>,
-    ) -> Result<()> {
-        guard(|| {
-            let h = sig_headers(&id, &timestamp, &signature, &x_signature);
-            self.inner.verify(body_bytes(&body), &h).map_err(to_js)?;
-            Ok(())
-        })
-    }
-
-    /// Like `check`, as of `now` (unix seconds).
-    #[napi]
-    #[allow(clippy::too_many_arguments)]
-    pub fn check_at(
-        &self,
-        body: Either<String, Uint8ArraySlice>,
-        id: Option<String>,
-        timestamp: Option<String>,
-        signature: Option<String>,
-        x_signature: Option<String>,
-        now: i64,
-    ) -> Result<()> {
-        guard(|| {
-            let h = sig_headers(&id, &timestamp, &signature, &x_signature);
-            self.inner
-                .verify_at(body_bytes(&body), &h, now)
-                .map_err(to_js)?;
-            Ok(())
-        })
-    }
-
     /// Checks only the signature and timestamp, against `now` (unix seconds) or, when it is
     /// `undefined`, the current time; throws on failure. The body is not parsed (a body that
-    /// is not JSON passes). Headers as for `check`.
+    /// is not JSON passes; `verify` in lib/api.js then parses it with JSON.parse). The four
+    /// signature headers come as separate arguments (`webhook-id`, `webhook-timestamp`,
+    /// `webhook-signature`, `x-webhook-signature`), absent ones as `undefined`: fewer
+    /// conversions than a list.
     #[napi]
     #[allow(clippy::too_many_arguments)]
     pub fn check_signature(
@@ -1019,23 +978,6 @@ impl core::HeaderLookup for SigHeaders<'_> {
         .position(|n| n.eq_ignore_ascii_case(name))?;
         self.0[i].as_deref()
     }
-}
-
-fn sig_headers<'a>(
-    id: &'a Option<String>,
-    timestamp: &'a Option<String>,
-    signature: &'a Option<String>,
-    x_signature: &'a Option<String>,
-) -> Vec<(&'static str, &'a str)> {
-    [
-        ("webhook-id", id),
-        ("webhook-timestamp", timestamp),
-        ("webhook-signature", signature),
-        ("x-webhook-signature", x_signature),
-    ]
-    .into_iter()
-    .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
-    .collect()
 }
 
 // ---------------------------------------------------------------- internal hooks (vectors, tests)

@@ -780,42 +780,6 @@ impl NativeWebhook {
         Ok(NativeWebhook { inner: wh })
     }
 
-    /// Verifies against the current time; returns the event.
-    pub fn verify(
-        &self,
-        body: JsValue,
-        id: JsValue,
-        timestamp: JsValue,
-        signature: JsValue,
-        x_signature: JsValue,
-    ) -> JsResult<JsValue> {
-        let b = body_bytes(&body).map_err(throwable)?;
-        let h = sig_headers(id, timestamp, signature, x_signature);
-        self.inner
-            .verify(&b, &h)
-            .map(|v| to_js(&v))
-            .map_err(throwable)
-    }
-
-    /// Verifies as of `now` (unix seconds).
-    #[wasm_bindgen(js_name = verifyAt)]
-    pub fn verify_at(
-        &self,
-        body: JsValue,
-        id: JsValue,
-        timestamp: JsValue,
-        signature: JsValue,
-        x_signature: JsValue,
-        now: f64,
-    ) -> JsResult<JsValue> {
-        let b = body_bytes(&body).map_err(throwable)?;
-        let h = sig_headers(id, timestamp, signature, x_signature);
-        self.inner
-            .verify_at(&b, &h, now as i64)
-            .map(|v| to_js(&v))
-            .map_err(throwable)
-    }
-
     /// Checks only the signature and timestamp, as of `now` (unix seconds) or the current
     /// time when it is `undefined`; the body is not parsed.
     #[wasm_bindgen(js_name = checkSignature)]
